@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "TinyDistill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tinydistill", targets: ["tinydistill"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // zstd through the system library (Debian: libzstd-dev).
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        // The compressed SQLite logit store: schema, chunk codec, writer, reader.
+        .target(
+            name: "Store",
+            dependencies: [
+                "CZstd",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // Jobs that combine the leaf modules: precompute (synthetic teacher for now), inspect.
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Store",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command-line tool: argument parsing and output formats only.
+        .executableTarget(
+            name: "tinydistill",
+            dependencies: [
+                "Pipeline",
+                "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
+        .testTarget(name: "tinydistillTests", dependencies: ["tinydistill"]),
+        // package-benchmark suites: `swift package benchmark`.
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                "Store",
+                "Pipeline",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/StoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

@@ -1,0 +1,19 @@
+import GRDB
+
+extension StoreError {
+    /// Maps an SQLite/GRDB failure on `path` to a store error that says what to do.
+    static func from(_ error: any Error, path: String) -> StoreError {
+        if let e = error as? StoreError { return e }
+        guard let db = error as? DatabaseError else { return .sqlite(path: path, detail: "\(error)") }
+        let detail = db.message ?? "\(db.resultCode)"
+        switch db.resultCode.primaryResultCode {
+        case .SQLITE_NOTADB: return .notAStore(path: path, detail: detail)
+        case .SQLITE_CORRUPT: return .corrupt(path: path, detail: detail)
+        case .SQLITE_FULL: return .diskFull(path: path)
+        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
+        case .SQLITE_CANTOPEN: return .sqlite(path: path, detail: "cannot open: \(detail)")
+        default: return .sqlite(path: path, detail: detail)
+        }
+    }
+}

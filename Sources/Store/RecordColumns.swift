@@ -1,0 +1,63 @@
+/// A run of decoded records in columnar form: what a chunk decodes to and what readers hand out.
+///
+/// Records are in ascending sample order. Each record's K entries are in canonical order:
+/// probability descending, ties broken by ascending class index. `indices` and `values` hold
+/// `count × k` entries, record-major.
+public struct RecordColumns: Sendable, Equatable {
+    /// The epoch all records belong to.
+    public var epoch: Int
+    /// Entries per record.
+    public var k: Int
+    /// Sample ids, strictly ascending.
+    public var sampleIDs: [UInt32]
+    /// Augmentation seeds, one per record.
+    public var seeds: [UInt64]
+    /// Top-K class indices, `count × k`, record-major.
+    public var indices: [UInt32]
+    /// Top-K probabilities, `count × k`, record-major (decoded: exact half values for `fp16`).
+    public var values: [Float]
+
+    /// Creates columns; the arrays must agree in length.
+    public init(epoch: Int, k: Int, sampleIDs: [UInt32] = [], seeds: [UInt64] = [], indices: [UInt32] = [], values: [Float] = []) {
+        self.epoch = epoch
+        self.k = k
+        self.sampleIDs = sampleIDs
+        self.seeds = seeds
+        self.indices = indices
+        self.values = values
+    }
+
+    /// Number of records.
+    public var count: Int { sampleIDs.count }
+
+    /// The record at position `i`.
+    public func record(at i: Int) -> Record {
+        Record(
+            epoch: epoch, sampleID: Int(sampleIDs[i]), seed: seeds[i],
+            indices: Array(indices[(i * k)..<((i + 1) * k)]),
+            probabilities: Array(values[(i * k)..<((i + 1) * k)]))
+    }
+}
+
+/// One record: a sample's augmentation seed and its teacher's top-K for one epoch.
+public struct Record: Sendable, Equatable, Codable {
+    /// Epoch of the record.
+    public var epoch: Int
+    /// Sample id within the dataset.
+    public var sampleID: Int
+    /// The seed that replays this record's augmentation.
+    public var seed: UInt64
+    /// Top-K class indices (canonical order when read back).
+    public var indices: [UInt32]
+    /// Top-K probabilities, paired with `indices`.
+    public var probabilities: [Float]
+
+    /// Creates a record.
+    public init(epoch: Int, sampleID: Int, seed: UInt64, indices: [UInt32], probabilities: [Float]) {
+        self.epoch = epoch
+        self.sampleID = sampleID
+        self.seed = seed
+        self.indices = indices
+        self.probabilities = probabilities
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+
+/// The store's metadata document (`schemas/store-metadata.schema.json`), kept as canonical JSON in
+/// the `metadata` table. Everything a reader needs to interpret records, and everything that
+/// identifies the run that made them.
+public struct StoreMetadata: Codable, Sendable, Equatable {
+    /// The teacher that produced the probabilities.
+    public struct Teacher: Codable, Sendable, Equatable {
+        /// Architecture name (`synthetic`, `tinyvit-21m`, `torchscript`, …).
+        public var architecture: String
+        /// Hex hash identifying the weights (or the generator's parameters for `synthetic`).
+        public var weightsHash: String
+        /// Creates a teacher description.
+        public init(architecture: String, weightsHash: String) {
+            self.architecture = architecture
+            self.weightsHash = weightsHash
+        }
+        enum CodingKeys: String, CodingKey {
+            case architecture
+            case weightsHash = "weights_hash"
+        }
+    }
+
+    /// The dataset the records index into.
+    public struct Dataset: Codable, Sendable, Equatable {
+        /// The source as given on the command line (`synthetic:1000`, an ImageFolder path, …).
+        public var source: String
+        /// Number of samples.
+        public var sampleCount: Int
+        /// Hex hash of the sample keys and labels, in sample order.
+        public var fingerprint: String
+        /// Creates a dataset description.
+        public init(source: String, sampleCount: Int, fingerprint: String) {
+            self.source = source
+            self.sampleCount = sampleCount
+            self.fingerprint = fingerprint
+        }
+        enum CodingKeys: String, CodingKey {
+            case source
+            case sampleCount = "sample_count"
+            case fingerprint
+        }
+    }
+
+    /// This store's place among the shards of one run.
+    public struct Shard: Codable, Sendable, Equatable {
+        /// Rank of the writer (0-based).
+        public var rank: Int
+        /// Number of shards.
+        public var world: Int
+        /// Creates a shard description.
+        public init(rank: Int, world: Int) {
+            self.rank = rank
+            self.world = world
+        }
+    }
+
+    /// Store format version (1).
+    public var formatVersion: Int
+    /// Number of classes C (2…16,777,216).
+    public var numClasses: Int
+    /// Entries per record K (1…min(C, 1024)).
+    public var topK: Int
+    /// Value codec.
+    public var valueCodec: ValueCodec
+    /// Number of epochs the run produces.
+    public var epochs: Int
+    /// Records per chunk.
+    public var chunkRecords: Int
+    /// The run seed.
+    public var runSeed: UInt64
+    /// Name of the seed derivation (``SeedScheme/name``).
+    public var seedScheme: String
+    /// The teacher.
+    public var teacher: Teacher
+    /// Canonical JSON of the augmentation policy, or nil when records need no augmentation.
+    public var policy: String?
+    /// Hash of the canonical policy JSON, or nil.
+    public var policyHash: String?
+    /// The dataset.
+    public var dataset: Dataset
+    /// The shard.
+    public var shard: Shard
+
+    /// The version of the format this build writes and reads.
+    public static let currentFormatVersion = 1
+
+    /// Creates a metadata document.
+    public init(
+        numClasses: Int, topK: Int, valueCodec: ValueCodec, epochs: Int, chunkRecords: Int = 4096,
+        runSeed: UInt64, teacher: Teacher, policy: String? = nil, policyHash: String? = nil,
+        dataset: Dataset, shard: Shard = Shard(rank: 0, world: 1)
+    ) {
+        self.formatVersion = Self.currentFormatVersion
+        self.numClasses = numClasses
+        self.topK = topK
+        self.valueCodec = valueCodec
+        self.epochs = epochs
+        self.chunkRecords = chunkRecords
+        self.runSeed = runSeed
+        self.seedScheme = SeedScheme.name
+        self.teacher = teacher
+        self.policy = policy
+        self.policyHash = policyHash
+        self.dataset = dataset
+        self.shard = shard
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version"
+        case numClasses = "num_classes"
+        case topK = "top_k"
+        case valueCodec = "value_codec"
+        case epochs
+        case chunkRecords = "chunk_records"
+        case runSeed = "run_seed"
+        case seedScheme = "seed_scheme"
+        case teacher, policy
+        case policyHash = "policy_hash"
+        case dataset, shard
+    }
+
+    /// The chunk layout these settings imply.
+    public var layout: ChunkLayout { ChunkLayout(k: topK, numClasses: numClasses, codec: valueCodec, runSeed: runSeed) }
+
+    /// Checks the invariants the format relies on.
+    public func validate() throws(StoreError) {
+        func bad(_ m: String) -> StoreError { .invalidArgument(m) }
+        guard numClasses >= 2, numClasses <= 1 << 24 else { throw bad("number of classes \(numClasses) out of range 2…16,777,216") }
+        guard topK >= 1, topK <= min(numClasses, 1024) else { throw bad("top-K \(topK) out of range 1…min(C, 1024) (C = \(numClasses))") }
+        guard epochs >= 1, epochs <= 100_000 else { throw bad("epochs \(epochs) out of range 1…100,000") }
+        guard chunkRecords >= 1, chunkRecords <= 1 << 20 else { throw bad("chunk size \(chunkRecords) out of range 1…1,048,576") }
+        guard dataset.sampleCount >= 1, dataset.sampleCount <= Int(UInt32.max) else {
+            throw bad("dataset sample count \(dataset.sampleCount) out of range 1…4,294,967,295")
+        }
+        guard shard.world >= 1, shard.rank >= 0, shard.rank < shard.world else {
+            throw bad("shard rank \(shard.rank) of world \(shard.world) is invalid (need 0 ≤ rank < world)")
+        }
+        guard seedScheme == SeedScheme.name else { throw bad("unknown seed scheme \(seedScheme)") }
+    }
+
+    /// Canonical JSON: sorted keys, no insignificant whitespace.
+    public func canonicalJSON() -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a value of plain fields cannot fail.
+        return String(decoding: try! enc.encode(self), as: UTF8.self)
+    }
+
+    /// Parses a metadata document.
+    public static func parse(_ json: String, path: String) throws(StoreError) -> StoreMetadata {
+        do {
+            return try JSONDecoder().decode(StoreMetadata.self, from: Data(json.utf8))
+        } catch {
+            throw StoreError.notTinyDistill(path: path, detail: "metadata document does not parse: \(error)")
+        }
+    }
+
+    /// The fields (name, stored, requested) in which `other` differs from this one, for resume checks.
+    /// `epochs` and `chunkRecords` may change between runs and are not compared.
+    public func differences(from other: StoreMetadata) -> [(String, String, String)] {
+        var out: [(String, String, String)] = []
+        func cmp<T: Equatable>(_ name: String, _ a: T, _ b: T) {
+            if a != b { out.append((name, "\(a)", "\(b)")) }
+        }
+        cmp("number of classes", numClasses, other.numClasses)
+        cmp("top-K", topK, other.topK)
+        cmp("value codec", valueCodec.rawValue, other.valueCodec.rawValue)
+        cmp("run seed", runSeed, other.runSeed)
+        cmp("teacher architecture", teacher.architecture, other.teacher.architecture)
+        cmp("teacher weights hash", teacher.weightsHash, other.teacher.weightsHash)
+        cmp("augmentation policy hash", policyHash ?? "none", other.policyHash ?? "none")
+        cmp("dataset source", dataset.source, other.dataset.source)
+        cmp("dataset sample count", dataset.sampleCount, other.dataset.sampleCount)
+        cmp("dataset fingerprint", dataset.fingerprint, other.dataset.fingerprint)
+        cmp("shard", "\(shard.rank)/\(shard.world)", "\(other.shard.rank)/\(other.shard.world)")
+        return out
+    }
+}

@@ -1,0 +1,396 @@
+import Foundation
+import GRDB
+
+/// One sample of the dataset a store indexes into, as kept in the `samples` table.
+public struct SampleInfo: Sendable, Equatable {
+    /// Stable sample id (0-based position in the dataset).
+    public var id: Int
+    /// Stable key (relative path, or a synthetic name).
+    public var key: String
+    /// Class label, when known.
+    public var label: Int?
+    /// Creates a sample description.
+    public init(id: Int, key: String, label: Int?) {
+        self.id = id
+        self.key = key
+        self.label = label
+    }
+}
+
+/// Appends records to a store, a chunk per transaction, and resumes an interrupted store.
+///
+/// Records may arrive in any order within an epoch; each epoch buffers one pending chunk that is
+/// written when it holds `chunkRecords` records (and on ``flush()`` / ``close()``). A SIGKILL at any
+/// moment leaves a valid store holding whole chunks only: what was pending is simply not there,
+/// and ``completedSamples(epoch:)`` tells a resuming writer what to redo.
+///
+/// Not thread-safe: one writer per store, used from one thread.
+public final class StoreWriter {
+    /// The store file.
+    public let path: String
+    /// The store's metadata.
+    public private(set) var metadata: StoreMetadata
+    /// Records this writer has committed in this session.
+    public private(set) var recordsWritten = 0
+    /// Decoded payload bytes and compressed bytes committed in this session.
+    public private(set) var rawBytesWritten = 0, compressedBytesWritten = 0
+
+    private let db: DatabaseQueue
+    private let layout: ChunkLayout
+    private let zstd: Zstd
+    private var pending: [Int: PendingChunk] = [:]
+    private var nextChunk: [Int: Int] = [:]
+    private var stored: [Int: SampleSet] = [:]
+    private var sessionID: Int64 = 0
+    private var seen: [UInt64]
+    private var sortScratch: [UInt64] = []
+    private var codeScratch: [UInt16] = []
+    private var halfScratch: [Float] = []
+    private var storedScratch: [Float] = []
+    private var closed = false
+
+    /// The tool version recorded in the sessions table.
+    public static let toolVersion = "tinydistill 0.1.0"
+
+    /// Opens `path` for writing: creates the store with `metadata` (and `samples`, when given) if the
+    /// file does not exist, otherwise checks that the stored metadata agrees with `metadata` and
+    /// resumes. A store made for other settings is refused with the first field that differs.
+    ///
+    /// - Parameter compressionLevel: zstd level for new chunks (1…19).
+    public init(
+        path: String, metadata: StoreMetadata, samples: [SampleInfo]? = nil, compressionLevel: Int32 = 9
+    ) throws(StoreError) {
+        try metadata.validate()
+        self.path = path
+        self.layout = metadata.layout
+        self.zstd = Zstd(level: compressionLevel)
+        self.seen = [UInt64](repeating: 0, count: (metadata.numClasses + 63) / 64)
+        let exists = FileManager.default.fileExists(atPath: path)
+        if exists { try StoreReader.checkHeader(path: path) }
+        var config = Configuration()
+        config.busyMode = .timeout(2)
+        config.label = "tinydistill-writer"
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+            try db.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+        self.metadata = metadata
+        do {
+            let isNew = try db.read { db in try !db.tableExists("metadata") }
+            if isNew {
+                if exists {
+                    let tables = try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0 }
+                    if tables > 0 {
+                        throw StoreError.notTinyDistill(path: path, detail: "it has tables but no metadata table")
+                    }
+                }
+                try StoreSchema.migrator.migrate(db)
+                try db.write { db in
+                    try db.execute(
+                        sql: "INSERT INTO metadata (id, format_version, document) VALUES (1, ?, ?)",
+                        arguments: [metadata.formatVersion, metadata.canonicalJSON()])
+                    if let samples {
+                        let stmt = try db.makeStatement(sql: "INSERT INTO samples (sample_id, key, label) VALUES (?, ?, ?)")
+                        for s in samples { try stmt.execute(arguments: [s.id, s.key, s.label]) }
+                    }
+                }
+            } else {
+                let existing = try db.read { db in try StoreReader.readMetadata(db, path: path) }
+                if try db.read({ db in try StoreSchema.migrator.hasBeenSuperseded(db) }) {
+                    throw StoreError.unsupportedFormatVersion(path: path, found: existing.formatVersion + 1, supported: StoreMetadata.currentFormatVersion)
+                }
+                try StoreSchema.migrator.migrate(db)
+                if let (field, a, b) = existing.differences(from: metadata).first {
+                    throw StoreError.metadataMismatch(path: path, field: field, stored: a, requested: b)
+                }
+                if existing.epochs != metadata.epochs || existing.chunkRecords != metadata.chunkRecords {
+                    var updated = existing
+                    updated.epochs = metadata.epochs
+                    updated.chunkRecords = metadata.chunkRecords
+                    try db.write { db in
+                        try db.execute(sql: "UPDATE metadata SET document = ? WHERE id = 1", arguments: [updated.canonicalJSON()])
+                    }
+                    self.metadata = updated
+                } else {
+                    self.metadata = existing
+                }
+                // Sessions that never ended were killed.
+                try db.write { db in
+                    try db.execute(sql: "UPDATE sessions SET status = 'interrupted' WHERE status = 'running'")
+                }
+            }
+            let started = ISO8601DateFormatter().string(from: Date())
+            sessionID = try db.write { db in
+                try db.execute(
+                    sql: "INSERT INTO sessions (started_at, tool_version, status) VALUES (?, ?, 'running')",
+                    arguments: [started, Self.toolVersion])
+                return db.lastInsertedRowID
+            }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    deinit {
+        if !closed { try? close(status: "interrupted") }
+    }
+
+    /// The samples of `epoch` already stored (committed chunks plus this writer's pending records).
+    public func completedSamples(epoch: Int) throws(StoreError) -> SampleSet {
+        try loadStored(epoch: epoch)
+        return stored[epoch]!
+    }
+
+    private func loadStored(epoch: Int) throws(StoreError) {
+        if stored[epoch] != nil { return }
+        var set = SampleSet(capacity: metadata.dataset.sampleCount)
+        var maxChunk = -1
+        var scratch: [UInt8] = []
+        var columns = RecordColumns(epoch: epoch, k: layout.k)
+        do {
+            try db.read { db in
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT chunk, record_count, min_sample, max_sample FROM chunks WHERE epoch = ?", arguments: [epoch])
+                var irregular: [Int] = []
+                while let row = try rows.next() {
+                    let chunk: Int = row[0], n: Int = row[1], lo: Int = row[2], hi: Int = row[3]
+                    maxChunk = max(maxChunk, chunk)
+                    if hi - lo + 1 == n, lo >= 0, hi < set.capacity {
+                        set.insert(contentsOf: lo...hi)  // a contiguous run: no need to decode
+                    } else {
+                        irregular.append(chunk)
+                    }
+                }
+                for chunk in irregular {
+                    try StoreReader.decodeChunk(db, epoch: epoch, chunk: chunk, layout: layout, zstd: zstd, scratch: &scratch, into: &columns, path: path)
+                    for s in columns.sampleIDs where Int(s) < set.capacity { set.insert(Int(s)) }
+                }
+            }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+        stored[epoch] = set
+        nextChunk[epoch] = maxChunk + 1
+    }
+
+    /// Appends one record. `indices` and `probabilities` hold K entries in any order.
+    ///
+    /// Throws ``StoreError/invalidRecord(epoch:sample:detail:)`` when K, a class index or a probability
+    /// is out of range, ``StoreError/duplicateRecord(epoch:sample:)`` when the pair is already stored.
+    public func append(
+        epoch: Int, sampleID: Int, seed: UInt64,
+        indices: UnsafeBufferPointer<UInt32>, probabilities: UnsafeBufferPointer<Float>
+    ) throws(StoreError) {
+        let k = layout.k
+        guard epoch >= 0, epoch < metadata.epochs else {
+            throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "epoch out of range 0..<\(metadata.epochs)")
+        }
+        guard sampleID >= 0, sampleID < metadata.dataset.sampleCount else {
+            throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "sample id out of range 0..<\(metadata.dataset.sampleCount)")
+        }
+        guard indices.count == k, probabilities.count == k else {
+            throw StoreError.invalidRecord(
+                epoch: epoch, sample: sampleID,
+                detail: "has \(indices.count) indices and \(probabilities.count) probabilities; the store's K is \(k)")
+        }
+        try loadStored(epoch: epoch)
+        if stored[epoch]!.contains(sampleID) { throw StoreError.duplicateRecord(epoch: epoch, sample: sampleID) }
+        let codec = layout.codec
+        let c = UInt32(layout.numClasses)
+        var sum: Float = 0
+        if sortScratch.count != k {
+            sortScratch = [UInt64](repeating: 0, count: k)
+            codeScratch = [UInt16](repeating: 0, count: k)
+            halfScratch = [Float](repeating: 0, count: k)
+            storedScratch = [Float](repeating: 0, count: k)
+        }
+        var problem: String?
+        seen.withUnsafeMutableBufferPointer { seen in
+            for j in 0..<k {
+                let idx = indices[j]
+                let p = probabilities[j]
+                if idx >= c { problem = "class index \(idx) out of range 0..<\(c)"; break }
+                if !(p >= 0 && p <= 1.0001) { problem = "probability \(p) at class \(idx) is not in [0, 1]"; break }
+                let bit: UInt64 = 1 << UInt64(idx & 63)
+                if seen[Int(idx >> 6)] & bit != 0 { problem = "class index \(idx) appears twice"; break }
+                seen[Int(idx >> 6)] |= bit
+                sum += p
+            }
+            for j in 0..<k where indices[j] < c { seen[Int(indices[j] >> 6)] = 0 }
+        }
+        if let problem { throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: problem) }
+        if sum > 1.01 {
+            throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "probabilities sum to \(sum) > 1")
+        }
+        var kl: Double = 0
+        codeScratch.withUnsafeMutableBufferPointer { codes in
+            if codec == .fp16 {
+                for j in 0..<k { codes[j] = codec.code(min(probabilities[j], 1)) }
+            } else {
+                Fidelity.quantizeQ8(probabilities, codes: codes)
+                halfScratch.withUnsafeMutableBufferPointer { h in
+                    storedScratch.withUnsafeMutableBufferPointer { q in
+                        for j in 0..<k {
+                            h[j] = Float(Float16(min(probabilities[j], 1)))
+                            q[j] = codec.value(codes[j])
+                        }
+                        kl = Fidelity.denseKL(p: UnsafeBufferPointer(h), q: UnsafeBufferPointer(q), numClasses: layout.numClasses)
+                    }
+                }
+            }
+            sortScratch.withUnsafeMutableBufferPointer { keys in
+                for j in 0..<k { keys[j] = (UInt64(0xFFFF - codes[j]) << 32) | UInt64(indices[j]) }
+            }
+        }
+        if k <= 32 {
+            sortScratch.withUnsafeMutableBufferPointer { a in
+                for i in 1..<max(k, 1) {
+                    let x = a[i]
+                    var j = i - 1
+                    while j >= 0 && a[j] > x { a[j + 1] = a[j]; j -= 1 }
+                    a[j + 1] = x
+                }
+            }
+        } else {
+            sortScratch.sort()
+        }
+        var chunk = pending.removeValue(forKey: epoch) ?? PendingChunk()
+        chunk.sampleIDs.append(UInt32(sampleID))
+        chunk.seeds.append(seed)
+        for j in 0..<k {
+            let key = sortScratch[j]
+            chunk.indices.append(UInt32(truncatingIfNeeded: key))
+            chunk.codes.append(0xFFFF - UInt16(truncatingIfNeeded: key >> 32))
+        }
+        chunk.klSum += kl
+        chunk.klMax = max(chunk.klMax, kl)
+        stored[epoch]!.insert(sampleID)
+        if chunk.count >= metadata.chunkRecords {
+            do {
+                try writeChunk(epoch: epoch, chunk)
+            } catch {
+                pending[epoch] = chunk
+                throw error
+            }
+            chunk.removeAll()
+        }
+        pending[epoch] = chunk
+    }
+
+    /// Appends one record (array form).
+    public func append(_ record: Record) throws(StoreError) {
+        var err: StoreError?
+        record.indices.withUnsafeBufferPointer { i in
+            record.probabilities.withUnsafeBufferPointer { p in
+                do throws(StoreError) {
+                    try append(epoch: record.epoch, sampleID: record.sampleID, seed: record.seed, indices: i, probabilities: p)
+                } catch { err = error }
+            }
+        }
+        if let err { throw err }
+    }
+
+    /// Records that a sample could not be processed (it gets no record for this epoch).
+    public func recordFailure(epoch: Int, sampleID: Int, key: String?, reason: String) throws(StoreError) {
+        do {
+            try db.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO failures (epoch, sample_id, key, reason, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [epoch, sampleID, key, reason, ISO8601DateFormatter().string(from: Date())])
+            }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// Writes every pending (partial) chunk, each in its own transaction.
+    public func flush() throws(StoreError) {
+        for epoch in pending.keys.sorted() {
+            guard var chunk = pending[epoch], chunk.count > 0 else { continue }
+            try writeChunk(epoch: epoch, chunk)
+            chunk.removeAll()
+            pending[epoch] = chunk
+        }
+    }
+
+    /// Flushes, marks the session ended with `status` (`finished` or `interrupted`), checkpoints
+    /// the WAL and returns the file to a single-file journal mode when no reader holds it.
+    public func close(status: String = "finished") throws(StoreError) {
+        if closed { return }
+        closed = true
+        try flush()
+        do {
+            try db.write { db in
+                try db.execute(
+                    sql: "UPDATE sessions SET ended_at = ?, status = ? WHERE id = ?",
+                    arguments: [ISO8601DateFormatter().string(from: Date()), status, sessionID])
+            }
+            try? db.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            }
+            try db.close()
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    private func writeChunk(epoch: Int, _ input: PendingChunk) throws(StoreError) {
+        var chunk = input
+        let n = chunk.count
+        var sorted = true
+        for i in 1..<max(n, 1) where chunk.sampleIDs[i] <= chunk.sampleIDs[i - 1] { sorted = false; break }
+        if !sorted { chunk = Self.sortedBySample(chunk, k: layout.k) }
+        let payload = ChunkCodec.encode(chunk, layout: layout, epoch: epoch)
+        let checksum = payload.withUnsafeBytes { XXH64.hash($0) }
+        let zstd = self.zstd
+        let blob: [UInt8]
+        do {
+            blob = try payload.withUnsafeBytes { raw in try zstd.compress(raw) }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+        let index = nextChunk[epoch] ?? 0
+        let sessionID = self.sessionID
+        do {
+            try db.write { db in
+                try db.execute(
+                    sql: """
+                    INSERT INTO chunks (epoch, chunk, record_count, min_sample, max_sample, raw_bytes, checksum, kl_sum, kl_max, payload)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    arguments: [
+                        epoch, index, n, Int(chunk.sampleIDs[0]), Int(chunk.sampleIDs[n - 1]), payload.count,
+                        Int64(bitPattern: checksum), chunk.klSum, chunk.klMax, Data(blob),
+                    ])
+                try db.execute(
+                    sql: "UPDATE sessions SET records_written = records_written + ? WHERE id = ?", arguments: [n, sessionID])
+            }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+        nextChunk[epoch] = index + 1
+        recordsWritten += n
+        rawBytesWritten += payload.count
+        compressedBytesWritten += blob.count
+    }
+
+    private static func sortedBySample(_ c: PendingChunk, k: Int) -> PendingChunk {
+        let order = (0..<c.count).sorted { c.sampleIDs[$0] < c.sampleIDs[$1] }
+        var out = PendingChunk()
+        out.klSum = c.klSum
+        out.klMax = c.klMax
+        for i in order {
+            out.sampleIDs.append(c.sampleIDs[i])
+            out.seeds.append(c.seeds[i])
+            out.indices.append(contentsOf: c.indices[(i * k)..<((i + 1) * k)])
+            out.codes.append(contentsOf: c.codes[(i * k)..<((i + 1) * k)])
+        }
+        return out
+    }
+}
