@@ -31,8 +31,8 @@ public struct RecordColumns: Sendable, Equatable {
     public var count: Int { sampleIDs.count }
 
     /// The record at position `i`.
-    public func record(at i: Int) -> Record {
-        Record(
+    public func record(at i: Int) -> TargetRecord {
+        TargetRecord(
             epoch: epoch, sampleID: Int(sampleIDs[i]), seed: seeds[i],
             indices: Array(indices[(i * k)..<((i + 1) * k)]),
             probabilities: Array(values[(i * k)..<((i + 1) * k)]))
@@ -40,7 +40,7 @@ public struct RecordColumns: Sendable, Equatable {
 }
 
 /// One record: a sample's augmentation seed and its teacher's top-K for one epoch.
-public struct Record: Sendable, Equatable, Codable {
+public struct TargetRecord: Sendable, Equatable, Codable {
     /// Epoch of the record.
     public var epoch: Int
     /// Sample id within the dataset.

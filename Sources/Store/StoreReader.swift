@@ -237,7 +237,7 @@ public final class StoreReader {
 
     /// The record of (epoch, sample), or nil when the store has none. An indexed query on the
     /// chunks' sample ranges; decodes only chunks whose range holds the sample.
-    public func record(epoch: Int, sample: Int) throws(StoreError) -> Record? {
+    public func record(epoch: Int, sample: Int) throws(StoreError) -> TargetRecord? {
         let candidates: [Int] = try run { db in
             try Int.fetchAll(
                 db, sql: "SELECT chunk FROM chunks WHERE epoch = ? AND max_sample >= ? AND min_sample <= ? ORDER BY max_sample",

@@ -283,7 +283,7 @@ public final class StoreWriter {
     }
 
     /// Appends one record (array form).
-    public func append(_ record: Record) throws(StoreError) {
+    public func append(_ record: TargetRecord) throws(StoreError) {
         var err: StoreError?
         record.indices.withUnsafeBufferPointer { i in
             record.probabilities.withUnsafeBufferPointer { p in

@@ -1,0 +1,120 @@
+import Foundation
+import Store
+
+/// Everything `inspect` tells about a store; its JSON form is the stable `inspect --json` output
+/// (documented in README.md, "inspect --json").
+public struct InspectReport: Codable, Sendable {
+    /// A histogram summary.
+    public struct Distribution: Codable, Sendable, Equatable {
+        /// Mean, and the 10th, 50th and 90th percentiles (at 0.05 resolution).
+        public var mean: Double, p10: Double, p50: Double, p90: Double
+        /// Counts in 20 equal bins over [0, 1].
+        public var bins: [Int]
+    }
+    /// A class and how often it is a record's top-1 class.
+    public struct ClassCount: Codable, Sendable, Equatable {
+        /// Class index and count.
+        public var classIndex: Int, count: Int
+        enum CodingKeys: String, CodingKey {
+            case classIndex = "class"
+            case count
+        }
+    }
+    /// The store file.
+    public var path: String
+    /// The metadata document.
+    public var metadata: StoreMetadata
+    /// File size in bytes (the main file; plus `-wal` while a writer is active).
+    public var fileBytes: Int
+    /// Records, chunks and epochs.
+    public var records: Int, chunks: Int
+    /// Per epoch.
+    public var epochs: [EpochSummary]
+    /// Epochs with fewer records than the dataset (this shard's share) has samples.
+    public var incompleteEpochs: [Int]
+    /// File bytes per record, and the TinyViT reference's fixed 4 + 4K.
+    public var bytesPerRecord: Double, referenceBytesPerRecord: Int
+    /// bytesPerRecord / referenceBytesPerRecord.
+    public var ratioToReference: Double
+    /// Compressed chunk payload bytes per record (excludes SQLite's pages and the samples table).
+    public var payloadBytesPerRecord: Double
+    /// Decoded payload bytes / compressed payload bytes.
+    public var compressionRatio: Double
+    /// Write-time KL(fp16 dense ‖ stored dense) in nats: mean and max over records (0 for fp16).
+    public var klMean: Double, klMax: Double
+    /// Top-1 probability distribution.
+    public var top1Probability: Distribution
+    /// Top-K mass distribution.
+    public var topKMass: Distribution
+    /// Teacher top-1 accuracy against labels, when labels are known.
+    public var teacherAccuracy: Double?
+    /// Distinct top-1 classes, and the most frequent ones (up to 10).
+    public var top1ClassesSeen: Int
+    /// The most frequent top-1 classes.
+    public var top1ClassesMostFrequent: [ClassCount]
+    /// Order- and layout-independent digest of all records (32 hex digits).
+    public var digest: String
+    /// Samples recorded as failed.
+    public var failures: Int
+    /// Writer sessions.
+    public var sessions: [SessionInfo]
+
+    enum CodingKeys: String, CodingKey {
+        case path, metadata
+        case fileBytes = "file_bytes"
+        case records, chunks, epochs
+        case incompleteEpochs = "incomplete_epochs"
+        case bytesPerRecord = "bytes_per_record"
+        case referenceBytesPerRecord = "reference_bytes_per_record"
+        case ratioToReference = "ratio_to_reference"
+        case payloadBytesPerRecord = "payload_bytes_per_record"
+        case compressionRatio = "compression_ratio"
+        case klMean = "kl_mean"
+        case klMax = "kl_max"
+        case top1Probability = "top1_probability"
+        case topKMass = "topk_mass"
+        case teacherAccuracy = "teacher_accuracy"
+        case top1ClassesSeen = "top1_classes_seen"
+        case top1ClassesMostFrequent = "top1_classes_most_frequent"
+        case digest, failures, sessions
+    }
+
+    /// Reads the whole store (one chunk in memory at a time) and summarises it.
+    public static func make(path: String) throws -> InspectReport {
+        let reader = try StoreReader(path: path)
+        let meta = reader.metadata
+        let chunkInfos = try reader.chunks()
+        var stats = StoreStatistics(numClasses: meta.numClasses, labels: try reader.labels())
+        try reader.forEachChunk { stats.add($0) }
+        let epochs = try reader.epochs()
+        let fm = FileManager.default
+        var fileBytes = ((try? fm.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
+        fileBytes += ((try? fm.attributesOfItem(atPath: path + "-wal")[.size]) as? NSNumber)?.intValue ?? 0
+        let records = stats.records
+        let raw = chunkInfos.reduce(0) { $0 + $1.rawBytes }
+        let compressed = chunkInfos.reduce(0) { $0 + $1.compressedBytes }
+        let klSum = chunkInfos.reduce(0.0) { $0 + $1.klSum }
+        let klMax = chunkInfos.reduce(0.0) { max($0, $1.klMax) }
+        let share = (meta.dataset.sampleCount - meta.shard.rank + meta.shard.world - 1) / meta.shard.world
+        let counts = Dictionary(uniqueKeysWithValues: epochs.map { ($0.epoch, $0.records) })
+        let incomplete = (0..<meta.epochs).filter { (counts[$0] ?? 0) < share }
+        func dist(_ h: StoreStatistics.Histogram) -> Distribution {
+            Distribution(mean: h.mean, p10: h.quantile(0.1), p50: h.quantile(0.5), p90: h.quantile(0.9), bins: h.counts)
+        }
+        let classCounts = stats.top1Classes.enumerated().filter { $0.element > 0 }
+        let top = classCounts.sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+            .prefix(10).map { ClassCount(classIndex: $0.offset, count: $0.element) }
+        let reference = 4 + 4 * meta.topK
+        let bpr = records == 0 ? 0 : Double(fileBytes) / Double(records)
+        return InspectReport(
+            path: path, metadata: meta, fileBytes: fileBytes, records: records, chunks: chunkInfos.count, epochs: epochs,
+            incompleteEpochs: incomplete, bytesPerRecord: bpr, referenceBytesPerRecord: reference,
+            ratioToReference: bpr / Double(reference),
+            payloadBytesPerRecord: records == 0 ? 0 : Double(compressed) / Double(records),
+            compressionRatio: compressed == 0 ? 0 : Double(raw) / Double(compressed),
+            klMean: records == 0 ? 0 : klSum / Double(records), klMax: klMax,
+            top1Probability: dist(stats.top1), topKMass: dist(stats.topKMass), teacherAccuracy: stats.accuracy,
+            top1ClassesSeen: classCounts.count, top1ClassesMostFrequent: Array(top), digest: stats.digest.hex,
+            failures: try reader.failures().count, sessions: try reader.sessions())
+    }
+}

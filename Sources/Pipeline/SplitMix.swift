@@ -1,0 +1,32 @@
+import Foundation
+
+/// A small counter-based random stream (SplitMix64): deterministic, no global state.
+public struct SplitMix: Sendable {
+    private var state: UInt64
+
+    /// A stream starting from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state = state &+ 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform double in [0, 1).
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// A uniform integer in 0..<n (n > 0), without modulo bias worth noting for n ≪ 2⁶⁴.
+    public mutating func below(_ n: Int) -> Int { Int(next().multipliedFullWidth(by: UInt64(n)).high) }
+
+    /// A standard normal deviate (Box–Muller).
+    public mutating func normal() -> Double {
+        let u1 = max(uniform(), 0x1p-60)
+        let u2 = uniform()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}
+

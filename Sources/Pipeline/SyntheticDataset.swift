@@ -1,0 +1,69 @@
+import Store
+
+/// A dataset of `count` samples without images: keys `synthetic/00000042`, labels from a hash.
+///
+/// Spec: `synthetic:N` or `synthetic:N:C` (labels in 0..<C; without C, the teacher's class count).
+public struct SyntheticDataset: Sendable, Equatable {
+    /// Number of samples.
+    public let count: Int
+    /// Number of label classes.
+    public let numClasses: Int
+    /// The spec as written.
+    public let spec: String
+
+    /// Parses a `synthetic:N[:C]` spec; `defaultClasses` applies when C is omitted.
+    public init(spec: String, defaultClasses: Int) throws(PipelineError) {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.first == "synthetic", parts.count == 2 || parts.count == 3,
+              let n = Int(parts[1]), n >= 1, n <= Int(UInt32.max)
+        else {
+            throw PipelineError.badOption(option: "--data", value: spec, why: "expected synthetic:N or synthetic:N:C with 1 ≤ N < 2³²")
+        }
+        var c = defaultClasses
+        if parts.count == 3 {
+            guard let cc = Int(parts[2]), cc >= 2 else {
+                throw PipelineError.badOption(option: "--data", value: spec, why: "the class count C must be an integer ≥ 2")
+            }
+            c = cc
+        }
+        count = n
+        numClasses = c
+        self.spec = spec
+    }
+
+    /// The label of sample `i`.
+    public func label(_ i: Int) -> Int {
+        Int(SeedScheme.mix(0x1AB3_15 ^ UInt64(i)) % UInt64(numClasses))
+    }
+
+    /// The key of sample `i`.
+    public func key(_ i: Int) -> String {
+        let digits = String(i)
+        return "synthetic/" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    /// All samples, in id order.
+    public func samples() -> [SampleInfo] {
+        (0..<count).map { SampleInfo(id: $0, key: key($0), label: label($0)) }
+    }
+
+    /// Count and hash of keys and labels: identifies the dataset.
+    public var fingerprint: String { DatasetFingerprint.of(samples()) }
+}
+
+/// The dataset fingerprint: sample count and XXH64 over every (key, label) in id order.
+public enum DatasetFingerprint {
+    /// `N-<16 hex digits>`.
+    public static func of(_ samples: [SampleInfo]) -> String {
+        var bytes: [UInt8] = []
+        for s in samples {
+            bytes.append(contentsOf: Array(s.key.utf8))
+            bytes.append(0)
+            bytes.append(contentsOf: Array(String(s.label ?? -1).utf8))
+            bytes.append(0x0A)
+        }
+        let h = XXH64.hash(bytes)
+        let hex = String(h, radix: 16)
+        return "\(samples.count)-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

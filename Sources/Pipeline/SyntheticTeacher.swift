@@ -1,0 +1,94 @@
+import Foundation
+import Store
+
+/// A teacher without a model: teacher-like top-K distributions from a documented generator.
+///
+/// For record (epoch, sample) with label y, from a SplitMix stream seeded by the record's seed:
+/// 1. The predicted class is y with probability `accuracy` (0.8), otherwise a class from y's
+///    cluster (the 16 classes sharing `y / 16`) or, half of the time, any class.
+/// 2. Its probability is `t = sigmoid(z)`, `z ~ N(0.15, 1.6²)`.
+/// 3. The remaining mass `1 − t` spreads over ranks r = 2…C with weights `r^−a · e^(0.5·n_r)`,
+///    `a` drawn from {1.30, 1.35, …, 2.10} and `n_r ~ N(0, 1)` for r ≤ M = max(K, 64) + 1; beyond M
+///    the weights are `r^−a` (exact tail sums are tabulated per `a`, so a record costs O(M), not O(C)).
+/// 4. Ranks 2…M take distinct classes: half from the predicted class's cluster, half uniform.
+/// 5. The K largest probabilities and their classes form the record.
+/// At C = 1000 this gives a mean top-1 probability near 0.5 and a mean top-10 mass near 0.85
+/// (measured by `SyntheticTeacherTests`), like an ImageNet teacher's softmax.
+public struct SyntheticTeacher: Sendable {
+    /// Number of classes.
+    public let numClasses: Int
+    /// Probability that the predicted class is the label.
+    public let accuracy: Double = 0.8
+    static let exponents: [Double] = (0...16).map { 1.30 + 0.05 * Double($0) }
+    private let m: Int
+    private let tailSums: [Double]  // per exponent: Σ_{r=M+1…C} r^−a
+
+    /// Identifies the generator and its parameters (the store's teacher weights hash).
+    public var weightsHash: String { "synthetic-v1-c\(numClasses)" }
+
+    /// A generator for `numClasses` classes and records of up to `maxK` entries.
+    public init(numClasses: Int, maxK: Int) {
+        self.numClasses = numClasses
+        let m = min(numClasses, max(maxK, 64) + 1)
+        self.m = m
+        tailSums = Self.exponents.map { a in
+            var s = 0.0
+            if m < numClasses { for r in (m + 1)...numClasses { s += pow(Double(r), -a) } }
+            return s
+        }
+    }
+
+    /// Writes the top-K of (epoch, sample) into `indices` and `probabilities` (K = their count),
+    /// in descending probability.
+    public func topK(
+        seed: UInt64, label: Int, indices: inout [UInt32], probabilities: inout [Float]
+    ) {
+        let k = indices.count
+        var rng = SplitMix(seed: seed ^ 0x5EED_7EAC_4E12)
+        let cluster = 16
+        var predicted = label
+        if rng.uniform() >= accuracy {
+            if rng.uniform() < 0.5 {
+                let base = (label / cluster) * cluster
+                predicted = base + rng.below(min(cluster, numClasses - base))
+            } else {
+                predicted = rng.below(numClasses)
+            }
+        }
+        let z = 0.15 + 1.6 * rng.normal()
+        let t = 1 / (1 + exp(-z))
+        let ai = rng.below(Self.exponents.count)
+        let a = Self.exponents[ai]
+        var weights = [Double](repeating: 0, count: m)
+        var classes = [Int](repeating: 0, count: m)
+        classes[0] = predicted
+        var used = Set<Int>([predicted])
+        var total = tailSums[ai]
+        if m > 1 {
+            for r in 2...m {
+                let w = pow(Double(r), -a) * exp(0.5 * rng.normal())
+                weights[r - 1] = w
+                total += w
+                var c: Int
+                repeat {
+                    if rng.uniform() < 0.5 {
+                        let base = (predicted / cluster) * cluster
+                        c = base + rng.below(min(cluster, numClasses - base))
+                    } else {
+                        c = rng.below(numClasses)
+                    }
+                } while used.contains(c) && used.count < numClasses
+                used.insert(c)
+                classes[r - 1] = c
+            }
+        }
+        var probs = [Double](repeating: 0, count: m)
+        probs[0] = t
+        for r in 1..<m { probs[r] = (1 - t) * weights[r] / total }
+        let order = (0..<m).sorted { probs[$0] > probs[$1] || (probs[$0] == probs[$1] && classes[$0] < classes[$1]) }
+        for j in 0..<k {
+            indices[j] = UInt32(classes[order[j]])
+            probabilities[j] = Float(probs[order[j]])
+        }
+    }
+}

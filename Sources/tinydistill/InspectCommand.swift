@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Store
+
+/// `tinydistill inspect`: what a store holds, how big it is, how faithful, and one record on demand.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a store: metadata, epochs, size against the reference, distributions, digest.",
+        discussion: """
+            Reads every chunk once (checksums verified), one chunk in memory at a time. --json prints the
+            stable document described in README.md ("inspect --json"); its digest is the same for any two
+            stores holding the same records, whatever their chunking, sharding or write order.
+
+            Examples:
+              tinydistill inspect demo.tdstore
+              tinydistill inspect demo.tdstore --json
+              tinydistill inspect demo.tdstore --record 0:42
+            """
+    )
+
+    @Argument(help: "The store file.")
+    var store: String
+
+    @Flag(help: "Machine-readable JSON output.")
+    var json = false
+
+    @Option(help: "Print one record, given as EPOCH:SAMPLE.")
+    var record: String?
+
+    func run() throws {
+        if let record {
+            try showRecord(record)
+            return
+        }
+        let report = try InspectReport.make(path: store)
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print(Self.text(report), terminator: "")
+        }
+    }
+
+    private func showRecord(_ spec: String) throws {
+        let parts = spec.split(separator: ":")
+        guard parts.count == 2, let epoch = Int(parts[0]), let sample = Int(parts[1]), epoch >= 0, sample >= 0 else {
+            throw ValidationError("--record \(spec): expected EPOCH:SAMPLE, e.g. 0:42")
+        }
+        let reader = try StoreReader(path: store)
+        guard let rec = try reader.record(epoch: epoch, sample: sample) else {
+            throw CLIFailure(message: "\(store): no record for epoch \(epoch), sample \(sample) (epochs stored: \(try reader.epochs().map { String($0.epoch) }.joined(separator: ", ")))")
+        }
+        let key = try reader.sampleKey(sample)
+        let label = try reader.labels()?[sample].map { Int($0) }
+        if json {
+            struct Out: Encodable {
+                let record: TargetRecord
+                let key: String?
+                let label: Int?
+                let mass: Float
+            }
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(Out(record: rec, key: key, label: label, mass: rec.probabilities.reduce(0, +))), as: UTF8.self))
+            return
+        }
+        var out = ""
+        out += "epoch    \(rec.epoch)\nsample   \(rec.sampleID)\(key.map { "  (\($0))" } ?? "")\n"
+        out += "label    \(label.map(String.init) ?? "unknown")\n"
+        out += "seed     0x\(String(rec.seed, radix: 16))\n"
+        out += String(format: "top-%d mass %.6f\n", rec.indices.count, rec.probabilities.reduce(0, +))
+        out += "rank  class  probability\n"
+        for (r, (c, p)) in zip(rec.indices, rec.probabilities).enumerated() {
+            out += pad(String(r + 1), 4) + "  " + pad(String(c), 5) + "  " + String(format: "%.6f", p) + "\n"
+        }
+        print(out, terminator: "")
+    }
+
+    static func text(_ r: InspectReport) -> String {
+        let m = r.metadata
+        var rows: [(String, String)] = []
+        rows.append(("store", r.path))
+        rows.append(("format", "v\(m.formatVersion), codec \(m.valueCodec.rawValue), K=\(m.topK), C=\(m.numClasses), \(m.chunkRecords) records/chunk"))
+        rows.append(("teacher", "\(m.teacher.architecture) (weights \(m.teacher.weightsHash))"))
+        rows.append(("dataset", "\(m.dataset.source): \(m.dataset.sampleCount) samples, fingerprint \(m.dataset.fingerprint)"))
+        rows.append(("policy", m.policyHash.map { "hash \($0)" } ?? "none"))
+        rows.append(("run seed", "\(m.runSeed) (\(m.seedScheme))"))
+        rows.append(("shard", "\(m.shard.rank) of \(m.shard.world)"))
+        let complete = m.epochs - r.incompleteEpochs.count
+        rows.append(("epochs", "\(complete) of \(m.epochs) complete" + (r.incompleteEpochs.isEmpty ? "" : "; incomplete: \(r.incompleteEpochs.map(String.init).joined(separator: ", "))")))
+        rows.append(("records", "\(r.records) in \(r.chunks) chunks"))
+        rows.append(("file size", "\(r.fileBytes) bytes"))
+        rows.append(("bytes/record", String(format: "%.2f (reference %d B: %.3f×)", r.bytesPerRecord, r.referenceBytesPerRecord, r.ratioToReference)))
+        rows.append(("payload/record", String(format: "%.2f B compressed; compression ratio %.2f×", r.payloadBytesPerRecord, r.compressionRatio)))
+        if m.valueCodec == .fp16 {
+            rows.append(("fidelity", "lossless (exact half-precision values)"))
+        } else {
+            rows.append(("fidelity", String(format: "KL(fp16 ‖ %@) mean %.3g, max %.3g nats (measured at write time)", m.valueCodec.rawValue, r.klMean, r.klMax)))
+        }
+        rows.append(("top-1 prob", dist(r.top1Probability)))
+        rows.append(("top-K mass", dist(r.topKMass)))
+        rows.append(("teacher acc", r.teacherAccuracy.map { String(format: "%.2f %% top-1 vs labels", 100 * $0) } ?? "labels unknown"))
+        rows.append(("top-1 classes", "\(r.top1ClassesSeen) seen; most frequent " + r.top1ClassesMostFrequent.prefix(5).map { "\($0.classIndex) (\($0.count))" }.joined(separator: ", ")))
+        rows.append(("digest", r.digest))
+        rows.append(("failures", "\(r.failures)"))
+        rows.append(("sessions", "\(r.sessions.count): " + r.sessions.map(\.status).joined(separator: ", ")))
+        let width = rows.map(\.0.count).max() ?? 0
+        var out = rows.map { pad($0.0, width, left: true) + "  " + $0.1 }.joined(separator: "\n") + "\n\n"
+        out += "epoch  records  chunks\n"
+        for e in r.epochs { out += pad(String(e.epoch), 5) + "  " + pad(String(e.records), 7) + "  " + pad(String(e.chunks), 6) + "\n" }
+        out += "\ntop-1 probability        top-K mass\n"
+        let a = bars(r.top1Probability.bins)
+        let b = bars(r.topKMass.bins)
+        for i in 0..<a.count { out += a[i] + "   " + b[i] + "\n" }
+        return out
+    }
+
+    static func dist(_ d: InspectReport.Distribution) -> String {
+        String(format: "mean %.3f  p10 %.2f  p50 %.2f  p90 %.2f", d.mean, d.p10, d.p50, d.p90)
+    }
+
+    /// Ten rows of a histogram folded to 10 bins: "0.0-0.1 ██████".
+    static func bars(_ bins: [Int]) -> [String] {
+        let folded = stride(from: 0, to: bins.count, by: 2).map { bins[$0] + (($0 + 1) < bins.count ? bins[$0 + 1] : 0) }
+        let peak = max(folded.max() ?? 1, 1)
+        return folded.enumerated().map { i, c in
+            let bar = String(repeating: "█", count: Int((Double(c) / Double(peak) * 12).rounded()))
+            return String(format: "%.1f-%.1f ", Double(i) / 10, Double(i + 1) / 10) + bar.padding(toLength: 13, withPad: " ", startingAt: 0)
+        }
+    }
+}
+
+/// Pads `s` to `n` characters (right-aligned unless `left`).
+func pad(_ s: String, _ n: Int, left: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, n - s.count))
+    return left ? s + fill : fill + s
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Store
+
+/// Entry point: runs the command and maps failures to exit 1 (work failed) or 2 (usage).
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try TinyDistill.parseAsRoot()
+            try command.run()
+        } catch let error as StoreError {
+            fail(error.description)
+        } catch let error as PipelineError {
+            if case .badOption = error { usage(error.description) }
+            fail(error.description)
+        } catch let error as CLIFailure {
+            fail(error.message)
+        } catch {
+            let code = TinyDistill.exitCode(for: error)
+            if code == .success || code.rawValue == 1 || code.rawValue == 130 {
+                TinyDistill.exit(withError: error)
+            }
+            usage(TinyDistill.fullMessage(for: error))
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(1)
+    }
+
+    static func usage(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\nSee 'tinydistill --help'.\n".utf8))
+        exit(2)
+    }
+}
+
+/// A failure already phrased for the user (exit 1).
+struct CLIFailure: Error {
+    let message: String
+}
