@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
-        .testTarget(name: "tinydistillTests", dependencies: ["tinydistill"]),
+        .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store"]),
         // package-benchmark suites: `swift package benchmark`.
         .executableTarget(
             name: "StoreBenchmarks",

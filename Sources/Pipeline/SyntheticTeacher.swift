@@ -6,9 +6,9 @@ import Store
 /// For record (epoch, sample) with label y, from a SplitMix stream seeded by the record's seed:
 /// 1. The predicted class is y with probability `accuracy` (0.8), otherwise a class from y's
 ///    cluster (the 16 classes sharing `y / 16`) or, half of the time, any class.
-/// 2. Its probability is `t = sigmoid(z)`, `z ~ N(0.15, 1.6²)`.
+/// 2. Its probability is `t = sigmoid(z)`, `z ~ N(−0.2, 1.6²)`.
 /// 3. The remaining mass `1 − t` spreads over ranks r = 2…C with weights `r^−a · e^(0.5·n_r)`,
-///    `a` drawn from {1.30, 1.35, …, 2.10} and `n_r ~ N(0, 1)` for r ≤ M = max(K, 64) + 1; beyond M
+///    `a` drawn from {1.25, 1.30, …, 2.05} and `n_r ~ N(0, 1)` for r ≤ M = max(K, 64) + 1; beyond M
 ///    the weights are `r^−a` (exact tail sums are tabulated per `a`, so a record costs O(M), not O(C)).
 /// 4. Ranks 2…M take distinct classes: half from the predicted class's cluster, half uniform.
 /// 5. The K largest probabilities and their classes form the record.
@@ -19,7 +19,7 @@ public struct SyntheticTeacher: Sendable {
     public let numClasses: Int
     /// Probability that the predicted class is the label.
     public let accuracy: Double = 0.8
-    static let exponents: [Double] = (0...16).map { 1.30 + 0.05 * Double($0) }
+    static let exponents: [Double] = (0...16).map { 1.25 + 0.05 * Double($0) }
     private let m: Int
     private let tailSums: [Double]  // per exponent: Σ_{r=M+1…C} r^−a
 
@@ -55,7 +55,7 @@ public struct SyntheticTeacher: Sendable {
                 predicted = rng.below(numClasses)
             }
         }
-        let z = 0.15 + 1.6 * rng.normal()
+        let z = -0.2 + 1.6 * rng.normal()
         let t = 1 / (1 + exp(-z))
         let ai = rng.below(Self.exponents.count)
         let a = Self.exponents[ai]

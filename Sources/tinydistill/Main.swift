@@ -13,8 +13,13 @@ enum Main {
         } catch let error as StoreError {
             fail(error.description)
         } catch let error as PipelineError {
-            if case .badOption = error { usage(error.description) }
-            fail(error.description)
+            switch error {
+            case .badOption: usage(error.description)
+            case .interrupted:
+                FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+                exit(130)
+            case .store: fail(error.description)
+            }
         } catch let error as CLIFailure {
             fail(error.message)
         } catch {

@@ -13,7 +13,7 @@ struct PrecomputeCommand: ParsableCommand {
         discussion: """
             Re-running the same command on an existing store resumes it; a store made with another teacher,
             K, codec, seed or dataset is refused, naming the setting that differs. SIGINT/SIGTERM finish the
-            current chunk and exit cleanly.
+            current chunk and exit with status 130 and the command that resumes.
 
             The synthetic teacher (synthetic:C) makes teacher-like distributions without a model (mean top-1
             probability near 0.5, top-10 mass near 0.85 at C = 1000); the synthetic dataset synthetic:N[:C]
@@ -84,7 +84,7 @@ struct PrecomputeCommand: ParsableCommand {
         }
         if summary.interrupted {
             let resume = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-            throw CLIFailure(message: PipelineError.interrupted(resume: resume).description)
+            throw PipelineError.interrupted(resume: resume)
         }
     }
 }
