@@ -140,8 +140,8 @@ public final class PrecomputeJob {
                         }
                     }
                     done += 1
-                    if done % 4096 == 0 {
-                        progress?(e, done, total)
+                    if done % 256 == 0 {
+                        if done % 4096 == 0 { progress?(e, done, total) }
                         if shouldStop() { stopped = true; break outer }
                     }
                 }

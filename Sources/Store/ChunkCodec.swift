@@ -17,17 +17,17 @@ public struct ChunkLayout: Sendable, Equatable {
         self.runSeed = runSeed
     }
 
-    /// Bytes per class index in the payload.
-    var indexWidth: Int { numClasses <= 1 << 8 ? 1 : numClasses <= 1 << 16 ? 2 : numClasses <= 1 << 24 ? 3 : 4 }
+    /// Bytes per class-index gap in the payload (gaps are below C).
+    var indexWidth: Int { numClasses <= 1 << 8 ? 1 : numClasses <= 1 << 16 ? 2 : 3 }
 }
 
-/// Records of one chunk before encoding: canonical per record, in append order.
+/// Records of one chunk before encoding: entries sorted by class index within each record.
 struct PendingChunk {
     var sampleIDs: [UInt32] = []
     var seeds: [UInt64] = []
-    /// `count × k` class indices, canonical order per record.
+    /// `count × k` class indices, ascending within each record.
     var indices: [UInt32] = []
-    /// `count × k` value codes (half bits or q8 levels), canonical order per record.
+    /// `count × k` value codes (half bits or q8 levels), paired with `indices`.
     var codes: [UInt16] = []
     /// Sum and max of per-record KL(fp16 dense ‖ stored dense), for lossy codecs.
     var klSum: Double = 0
@@ -45,23 +45,33 @@ struct PendingChunk {
     }
 }
 
-/// The chunk payload format (before zstd), version 1. All integers little-endian.
+/// An encoded chunk payload and where its sections start (each section is compressed as its own
+/// zstd frame, so every frame sees one kind of statistics).
+struct EncodedPayload {
+    var bytes: [UInt8]
+    var sections: [Int]
+}
+
+/// The chunk payload format (decoded bytes), version 1. Integers little-endian.
 ///
 /// ```
-/// u32 magic "TDC1" · u8 codec · u8 flags (bit 0: explicit seeds) · varint K · varint count
-/// sample ids    varint first id, then varint (id[i] − id[i−1] − 1)   (strictly ascending)
-/// seeds         only if flag bit 0: 8 byte planes of count u64
-/// indices       rank-major (all records' rank 0, then rank 1, …), W byte planes (W = 1…4 by C), high plane first
-/// values        rank-major codes: rank 0 as is, rank r as code[r−1] − code[r] (≥ 0: canonical order);
-///               fp16: 2 byte planes (high first); q8: 1 plane
+/// header   u32 magic "TDC1" · u8 codec · u8 flags (bit 0: explicit seeds) · varint K · varint count
+///          · sample ids: varint first id, then varint (id[i] − id[i−1] − 1)   (strictly ascending)
+/// seeds    only with flag bit 0: 8 byte planes of count u64 (high byte first)
+/// gaps     W byte planes (W = 1, 2, 3 by C; high plane first) of count × K gaps, record-major:
+///          each record's classes in ascending order, as idx[0] and idx[j] − idx[j−1] − 1
+/// values   the value codes in the same order: fp16 2 planes (high, low), q8 1 plane
 /// ```
-/// Rank-major layout groups entries of similar magnitude; deltas of monotone codes are small;
-/// byte planes separate the predictable high bytes from the noisy low ones. zstd does the rest.
+/// Coding a record's K classes as a sorted set saves log2(K!) bits over coding them in rank order;
+/// the values then lose their monotone order, which costs about as much for fp16 and less for q8
+/// (measured: see README). The reader restores the canonical order (probability descending, ties
+/// by ascending class). Each of header, seeds, every gap plane and every value plane is its own
+/// zstd frame in the stored blob.
 enum ChunkCodec {
     static let magic: UInt32 = 0x3143_4454  // "TDC1"
 
     /// Encodes `chunk`, whose records must be sorted by ascending sample id.
-    static func encode(_ chunk: PendingChunk, layout: ChunkLayout, epoch: Int) -> [UInt8] {
+    static func encode(_ chunk: PendingChunk, layout: ChunkLayout, epoch: Int) -> EncodedPayload {
         let n = chunk.count
         let k = layout.k
         let w = layout.indexWidth
@@ -81,9 +91,16 @@ enum ChunkCodec {
             sink.varint(UInt64(chunk.sampleIDs[0]))
             for i in 1..<n { sink.varint(UInt64(chunk.sampleIDs[i] - chunk.sampleIDs[i - 1] - 1)) }
         }
+        var sections: [Int] = [0]
         let start = sink.bytes.count
-        let planeBytes = (explicitSeeds ? 8 * n : 0) + n * k * (w + codeBytes)
+        let m = n * k
+        let planeBytes = (explicitSeeds ? 8 * n : 0) + m * (w + codeBytes)
         sink.bytes.append(contentsOf: repeatElement(0, count: planeBytes))
+        var o = start
+        if explicitSeeds {
+            for _ in 0..<8 { sections.append(o); o += n }
+        }
+        for _ in 0..<(w + codeBytes) { sections.append(o); o += m }
         sink.bytes.withUnsafeMutableBufferPointer { buf in
             var p = buf.baseAddress! + start
             if explicitSeeds {
@@ -95,45 +112,37 @@ enum ChunkCodec {
                     }
                 }
             }
-            let m = n * k
             chunk.indices.withUnsafeBufferPointer { idx in
                 for b in 0..<w {
                     let shift = UInt32(8 * (w - 1 - b))
-                    var o = 0
-                    for r in 0..<k {
-                        var j = r
-                        for _ in 0..<n {
-                            p[o] = UInt8(truncatingIfNeeded: idx[j] >> shift)
-                            o += 1
-                            j += k
+                    var j = 0
+                    for _ in 0..<n {
+                        p[j] = UInt8(truncatingIfNeeded: idx[j] >> shift)
+                        for _ in 1..<k {
+                            p[j + 1] = UInt8(truncatingIfNeeded: (idx[j + 1] &- idx[j] &- 1) >> shift)
+                            j += 1
                         }
+                        j += 1
                     }
                     p += m
                 }
             }
             chunk.codes.withUnsafeBufferPointer { codes in
-                var o = 0
-                for r in 0..<k {
-                    var j = r
-                    for _ in 0..<n {
-                        let c = codes[j]
-                        let d = r == 0 ? c : codes[j - 1] &- c
-                        if codeBytes == 2 {
-                            p[o] = UInt8(truncatingIfNeeded: d >> 8)
-                            p[o + m] = UInt8(truncatingIfNeeded: d)
-                        } else {
-                            p[o] = UInt8(truncatingIfNeeded: d)
-                        }
-                        o += 1
-                        j += k
+                if codeBytes == 2 {
+                    for j in 0..<m {
+                        p[j] = UInt8(truncatingIfNeeded: codes[j] >> 8)
+                        p[j + m] = UInt8(truncatingIfNeeded: codes[j])
                     }
+                } else {
+                    for j in 0..<m { p[j] = UInt8(truncatingIfNeeded: codes[j]) }
                 }
             }
         }
-        return sink.bytes
+        return EncodedPayload(bytes: sink.bytes, sections: sections)
     }
 
-    /// Decodes a payload into `out`, checking its structure against `layout` and `expectedCount`.
+    /// Decodes a payload into `out`, checking its structure against `layout` and `expectedCount`,
+    /// and puts every record's entries in canonical order.
     static func decode(
         _ payload: UnsafeRawBufferPointer, layout: ChunkLayout, epoch: Int, expectedCount: Int,
         into out: inout RecordColumns
@@ -180,71 +189,65 @@ enum ChunkCodec {
                 count = n
             }
         } else {
+            out.seeds.reserveCapacity(n)
             for i in 0..<n {
                 out.seeds.append(SeedScheme.derive(runSeed: layout.runSeed, epoch: epoch, sample: Int(out.sampleIDs[i])))
             }
         }
         let m = n * kk
         let w = layout.indexWidth
-        let idxPlanes = try src.slice(m * w, "indices")
-        let numClasses = UInt32(truncatingIfNeeded: layout.numClasses)
-        var bad = false
-        out.indices = [UInt32](unsafeUninitializedCapacity: m) { buf, count in
-            var o = 0
-            for r in 0..<kk {
-                var j = r
-                for _ in 0..<n {
-                    var v: UInt32 = 0
-                    for b in 0..<w { v = (v << 8) | UInt32(idxPlanes[b * m + o]) }
-                    if v >= numClasses { bad = true }
-                    buf[j] = v
-                    o += 1
-                    j += kk
-                }
-            }
-            count = m
-        }
-        if bad { throw StoreError.codec("class index out of range (C = \(layout.numClasses))") }
+        let gapPlanes = try src.slice(m * w, "class indices")
         let codec = layout.codec
         let codeBytes = codec == .fp16 ? 2 : 1
         let valPlanes = try src.slice(m * codeBytes, "values")
         guard src.remaining == 0 else { throw StoreError.codec("\(src.remaining) unexpected trailing bytes") }
-        var codes = [UInt16](unsafeUninitializedCapacity: m) { buf, count in
-            var o = 0
-            for r in 0..<kk {
-                var j = r
+        let numClasses = UInt32(truncatingIfNeeded: layout.numClasses)
+        var bad: String?
+        var keys = [UInt64](repeating: 0, count: kk)
+        var indices = out.indices
+        var values = out.values
+        indices.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        indices.reserveCapacity(m)
+        values.reserveCapacity(m)
+        keys.withUnsafeMutableBufferPointer { keys in
+            ValueCodec.q8Table.withUnsafeBufferPointer { table in
+                var j = 0
                 for _ in 0..<n {
-                    let d: UInt16 = codeBytes == 2
-                        ? (UInt16(valPlanes[o]) << 8) | UInt16(valPlanes[o + m]) : UInt16(valPlanes[o])
-                    if r == 0 {
-                        buf[j] = d
-                    } else {
-                        let prev = buf[j - 1]
-                        if d > prev { bad = true }
-                        buf[j] = prev &- d
+                    var idx: UInt32 = 0
+                    for r in 0..<kk {
+                        var g: UInt32 = 0
+                        for b in 0..<w { g = (g << 8) | UInt32(gapPlanes[b * m + j]) }
+                        idx = r == 0 ? g : idx &+ g &+ 1
+                        if idx >= numClasses || (r > 0 && g >= numClasses) { bad = "class index out of range (C = \(numClasses))" }
+                        let code: UInt16 = codeBytes == 2
+                            ? (UInt16(valPlanes[j]) << 8) | UInt16(valPlanes[j + m]) : UInt16(valPlanes[j])
+                        if codeBytes == 2 && (code & 0x8000 != 0 || code > 0x3C00) { bad = "stored probability outside [0, 1]" }
+                        // Canonical order: code descending, then class ascending.
+                        keys[r] = (UInt64(0xFFFF - code) << 32) | UInt64(idx & 0xFFFF_FFFF)
+                        j += 1
                     }
-                    o += 1
-                    j += kk
+                    if kk <= 32 {
+                        for a in 1..<max(kk, 1) {
+                            let x = keys[a]
+                            var b = a - 1
+                            while b >= 0 && keys[b] > x { keys[b + 1] = keys[b]; b -= 1 }
+                            keys[b + 1] = x
+                        }
+                    } else {
+                        keys.sort()
+                    }
+                    for r in 0..<kk {
+                        let key = keys[r]
+                        indices.append(UInt32(truncatingIfNeeded: key))
+                        let code = 0xFFFF - UInt16(truncatingIfNeeded: key >> 32)
+                        values.append(codeBytes == 2 ? Float(Float16(bitPattern: code)) : table[Int(code & 0xFF)])
+                    }
                 }
             }
-            count = m
         }
-        if bad { throw StoreError.codec("value deltas break the canonical order") }
-        if codec == .fp16 {
-            for i in 0..<m where codes[i] & 0x8000 != 0 || codes[i] > 0x3C00 {
-                throw StoreError.codec("stored probability outside [0, 1]")
-            }
-        }
-        out.values = [Float](unsafeUninitializedCapacity: m) { buf, count in
-            if codec == .fp16 {
-                for i in 0..<m { buf[i] = Float(Float16(bitPattern: codes[i])) }
-            } else {
-                ValueCodec.q8Table.withUnsafeBufferPointer { table in
-                    for i in 0..<m { buf[i] = table[Int(codes[i] & 0xFF)] }
-                }
-            }
-            count = m
-        }
-        codes.removeAll()
+        if let bad { throw StoreError.codec(bad) }
+        out.indices = indices
+        out.values = values
     }
 }

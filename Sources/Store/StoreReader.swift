@@ -144,7 +144,7 @@ public final class StoreReader {
             let isBlob = try row.withUnsafeData(atIndex: 5) { (blob: Data?) throws -> Bool in
                 guard let blob else { return false }
                 try blob.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-                    try zstd.decompress(b, expectedSize: raw, into: &scratchCopy)
+                    try zstd.decompressSections(b, expectedSize: raw, into: &scratchCopy)
                 }
                 return true
             }

@@ -244,7 +244,7 @@ public final class StoreWriter {
                 }
             }
             sortScratch.withUnsafeMutableBufferPointer { keys in
-                for j in 0..<k { keys[j] = (UInt64(0xFFFF - codes[j]) << 32) | UInt64(indices[j]) }
+                for j in 0..<k { keys[j] = (UInt64(indices[j]) << 16) | UInt64(codes[j]) }
             }
         }
         if k <= 32 {
@@ -264,8 +264,8 @@ public final class StoreWriter {
         chunk.seeds.append(seed)
         for j in 0..<k {
             let key = sortScratch[j]
-            chunk.indices.append(UInt32(truncatingIfNeeded: key))
-            chunk.codes.append(0xFFFF - UInt16(truncatingIfNeeded: key >> 32))
+            chunk.indices.append(UInt32(truncatingIfNeeded: key >> 16))
+            chunk.codes.append(UInt16(truncatingIfNeeded: key))
         }
         chunk.klSum += kl
         chunk.klMax = max(chunk.klMax, kl)
@@ -347,14 +347,8 @@ public final class StoreWriter {
         for i in 1..<max(n, 1) where chunk.sampleIDs[i] <= chunk.sampleIDs[i - 1] { sorted = false; break }
         if !sorted { chunk = Self.sortedBySample(chunk, k: layout.k) }
         let payload = ChunkCodec.encode(chunk, layout: layout, epoch: epoch)
-        let checksum = payload.withUnsafeBytes { XXH64.hash($0) }
-        let zstd = self.zstd
-        let blob: [UInt8]
-        do {
-            blob = try payload.withUnsafeBytes { raw in try zstd.compress(raw) }
-        } catch {
-            throw StoreError.from(error, path: path)
-        }
+        let checksum = payload.bytes.withUnsafeBytes { XXH64.hash($0) }
+        let blob = try zstd.compressSections(payload.bytes, sections: payload.sections)
         let index = nextChunk[epoch] ?? 0
         let sessionID = self.sessionID
         do {
@@ -365,7 +359,7 @@ public final class StoreWriter {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     arguments: [
-                        epoch, index, n, Int(chunk.sampleIDs[0]), Int(chunk.sampleIDs[n - 1]), payload.count,
+                        epoch, index, n, Int(chunk.sampleIDs[0]), Int(chunk.sampleIDs[n - 1]), payload.bytes.count,
                         Int64(bitPattern: checksum), chunk.klSum, chunk.klMax, Data(blob),
                     ])
                 try db.execute(
@@ -376,7 +370,7 @@ public final class StoreWriter {
         }
         nextChunk[epoch] = index + 1
         recordsWritten += n
-        rawBytesWritten += payload.count
+        rawBytesWritten += payload.bytes.count
         compressedBytesWritten += blob.count
     }
 

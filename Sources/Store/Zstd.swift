@@ -7,6 +7,7 @@ import CZstd
 public final class Zstd {
     private let cctx: OpaquePointer
     private let dctx: OpaquePointer
+    private var frameScratch: [UInt8] = []
     /// The compression level used by ``compress(_:)``.
     public let level: Int32
 
@@ -60,5 +61,60 @@ public final class Zstd {
         if got != expectedSize {
             throw StoreError.codec("zstd frame decoded to \(got) bytes, expected \(expectedSize)")
         }
+    }
+
+    /// Compresses `bytes` as one zstd frame per section (`sections` holds ascending start offsets,
+    /// the first 0). Blob layout: u32 frame count, then per frame u32 decoded size and u32
+    /// compressed size, then the frames.
+    func compressSections(_ bytes: [UInt8], sections: [Int]) throws(StoreError) -> [UInt8] {
+        var frames: [[UInt8]] = []
+        var sizes: [Int] = []
+        for (i, start) in sections.enumerated() {
+            let end = i + 1 < sections.count ? sections[i + 1] : bytes.count
+            var frame: [UInt8] = []
+            var err: StoreError?
+            bytes.withUnsafeBytes { raw in
+                do throws(StoreError) {
+                    frame = try compress(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                } catch { err = error }
+            }
+            if let err { throw err }
+            frames.append(frame)
+            sizes.append(end - start)
+        }
+        var out = ByteSink(capacity: 4 + 8 * frames.count + frames.reduce(0) { $0 + $1.count })
+        out.u32(UInt32(frames.count))
+        for (f, size) in zip(frames, sizes) {
+            out.u32(UInt32(size))
+            out.u32(UInt32(f.count))
+        }
+        for f in frames { out.bytes.append(contentsOf: f) }
+        return out.bytes
+    }
+
+    /// Reverses ``compressSections(_:sections:)``; the frames must decode to `expectedSize` bytes in all.
+    func decompressSections(_ blob: UnsafeRawBufferPointer, expectedSize: Int, into out: inout [UInt8]) throws(StoreError) {
+        var src = ByteSource(blob)
+        let count = Int(try src.u32("frame count"))
+        guard count >= 1, count <= 64 else { throw StoreError.codec("implausible frame count \(count)") }
+        var table: [(Int, Int)] = []
+        var total = 0
+        for _ in 0..<count {
+            let raw = Int(try src.u32("frame size"))
+            let packed = Int(try src.u32("frame size"))
+            total += raw
+            table.append((raw, packed))
+        }
+        guard total == expectedSize else {
+            throw StoreError.codec("frames decode to \(total) bytes, the chunk row says \(expectedSize)")
+        }
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(expectedSize)
+        for (raw, packed) in table {
+            let frame = try src.slice(packed, "zstd frame")
+            try decompress(frame, expectedSize: raw, into: &frameScratch)
+            out.append(contentsOf: frameScratch)
+        }
+        guard src.remaining == 0 else { throw StoreError.codec("\(src.remaining) bytes after the last frame") }
     }
 }

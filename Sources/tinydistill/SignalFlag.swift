@@ -8,5 +8,11 @@ enum SignalFlag {
     static func install() {
         signal(SIGINT) { _ in SignalFlag.raised = 1 }
         signal(SIGTERM) { _ in SignalFlag.raised = 1 }
+        // A parent may have left these blocked (the mask is inherited across exec): unblock them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -29,7 +29,7 @@ import Store
         let part = tempPath("part.tdstore")
         let job = PrecomputeJob(options: options(part, codec: codec))
         var calls = 0
-        job.shouldStop = { calls += 1; return true }  // stop at the first check (after 4096 records)
+        job.shouldStop = { calls += 1; return calls == 16 }  // checks come every 256 records: stop after 4096
         let s2 = try job.run()
         #expect(s2.interrupted)
         #expect(s2.recordsWritten == 4096)
