@@ -25,7 +25,7 @@ public struct PrecomputeOptions: Sendable {
     /// Creates options.
     public init(
         data: String, teacher: String, epochs: Int, topK: Int, codec: ValueCodec = .fp16, seed: UInt64 = 0,
-        out: String, chunkRecords: Int = 4096, compressionLevel: Int32 = 9
+        out: String, chunkRecords: Int = 4096, compressionLevel: Int32 = 1
     ) {
         self.data = data
         self.teacher = teacher

@@ -57,9 +57,11 @@ struct EncodedPayload {
 /// ```
 /// header   u32 magic "TDC1" · u8 codec · u8 flags (bit 0: explicit seeds) · varint K · varint count
 ///          · sample ids: varint first id, then varint (id[i] − id[i−1] − 1)   (strictly ascending)
+///          · varint length of the gap-bits section
 /// seeds    only with flag bit 0: 8 byte planes of count u64 (high byte first)
-/// gaps     W byte planes (W = 1, 2, 3 by C; high plane first) of count × K gaps, record-major:
-///          each record's classes in ascending order, as idx[0] and idx[j] − idx[j−1] − 1
+/// gaps     count × K bucket symbols, one byte each, record-major: each record's classes in
+///          ascending order, as gaps idx[0] and idx[j] − idx[j−1] − 1 (``GapCode``)
+/// gap bits the gaps' extra bits, packed LSB-first
 /// values   the value codes in the same order: fp16 2 planes (high, low), q8 1 plane
 /// ```
 /// Coding a record's K classes as a sorted set saves log2(K!) bits over coding them in rank order;
@@ -81,7 +83,7 @@ enum ChunkCodec {
             explicitSeeds = true
             break
         }
-        var sink = ByteSink(capacity: 16 + n * 3 + (explicitSeeds ? 8 * n : 0) + n * k * (w + codeBytes))
+        var sink = ByteSink(capacity: 16 + n * 3 + (explicitSeeds ? 8 * n : 0) + n * k * (2 + codeBytes))
         sink.u32(magic)
         sink.u8(layout.codec.id)
         sink.u8(explicitSeeds ? 1 : 0)
@@ -91,42 +93,47 @@ enum ChunkCodec {
             sink.varint(UInt64(chunk.sampleIDs[0]))
             for i in 1..<n { sink.varint(UInt64(chunk.sampleIDs[i] - chunk.sampleIDs[i - 1] - 1)) }
         }
-        var sections: [Int] = [0]
-        let start = sink.bytes.count
         let m = n * k
-        let planeBytes = (explicitSeeds ? 8 * n : 0) + m * (w + codeBytes)
-        sink.bytes.append(contentsOf: repeatElement(0, count: planeBytes))
-        var o = start
-        if explicitSeeds {
-            for _ in 0..<8 { sections.append(o); o += n }
+        // Class gaps as bucket symbols (one byte each) plus their extra bits (a packed bit stream).
+        var symbols = [UInt8](repeating: 0, count: m)
+        var bits = BitSink(capacity: m)
+        chunk.indices.withUnsafeBufferPointer { idx in
+            var j = 0
+            for _ in 0..<n {
+                for r in 0..<k {
+                    let g = r == 0 ? idx[j] : idx[j] &- idx[j - 1] &- 1
+                    let (sym, extra, count) = GapCode.split(g)
+                    symbols[j] = sym
+                    if count > 0 { bits.write(extra, count: count) }
+                    j += 1
+                }
+            }
         }
-        for _ in 0..<(w + codeBytes) { sections.append(o); o += m }
-        sink.bytes.withUnsafeMutableBufferPointer { buf in
-            var p = buf.baseAddress! + start
-            if explicitSeeds {
+        let extraBytes = bits.finish()
+        sink.varint(UInt64(extraBytes.count))
+        var sections: [Int] = [0]
+        if explicitSeeds {
+            let start = sink.bytes.count
+            sink.bytes.append(contentsOf: repeatElement(0, count: 8 * n))
+            sink.bytes.withUnsafeMutableBufferPointer { buf in
                 chunk.seeds.withUnsafeBufferPointer { seeds in
                     for b in 0..<8 {
+                        sections.append(start + b * n)
                         let shift = UInt64(8 * (7 - b))
-                        for i in 0..<n { p[i] = UInt8(truncatingIfNeeded: seeds[i] >> shift) }
-                        p += n
+                        for i in 0..<n { buf[start + b * n + i] = UInt8(truncatingIfNeeded: seeds[i] >> shift) }
                     }
                 }
             }
-            chunk.indices.withUnsafeBufferPointer { idx in
-                for b in 0..<w {
-                    let shift = UInt32(8 * (w - 1 - b))
-                    var j = 0
-                    for _ in 0..<n {
-                        p[j] = UInt8(truncatingIfNeeded: idx[j] >> shift)
-                        for _ in 1..<k {
-                            p[j + 1] = UInt8(truncatingIfNeeded: (idx[j + 1] &- idx[j] &- 1) >> shift)
-                            j += 1
-                        }
-                        j += 1
-                    }
-                    p += m
-                }
-            }
+        }
+        sections.append(sink.bytes.count)
+        sink.bytes.append(contentsOf: symbols)
+        sections.append(sink.bytes.count)
+        sink.bytes.append(contentsOf: extraBytes)
+        let valueStart = sink.bytes.count
+        sink.bytes.append(contentsOf: repeatElement(0, count: m * codeBytes))
+        for b in 0..<codeBytes { sections.append(valueStart + b * m) }
+        sink.bytes.withUnsafeMutableBufferPointer { buf in
+            let p = buf.baseAddress! + valueStart
             chunk.codes.withUnsafeBufferPointer { codes in
                 if codeBytes == 2 {
                     for j in 0..<m {
@@ -138,6 +145,7 @@ enum ChunkCodec {
                 }
             }
         }
+        sections = sections.filter { $0 < sink.bytes.count || $0 == 0 }
         return EncodedPayload(bytes: sink.bytes, sections: sections)
     }
 
@@ -178,6 +186,7 @@ enum ChunkCodec {
                 out.sampleIDs.append(UInt32(s))
             }
         }
+        let extraCount = try src.varint("gap bits length")
         if flags & 1 != 0 {
             let planes = try src.slice(8 * n, "seeds")
             out.seeds = [UInt64](unsafeUninitializedCapacity: n) { buf, count in
@@ -195,8 +204,9 @@ enum ChunkCodec {
             }
         }
         let m = n * kk
-        let w = layout.indexWidth
-        let gapPlanes = try src.slice(m * w, "class indices")
+        let gapSymbols = try src.slice(m, "class gaps")
+        guard extraCount <= UInt64(src.remaining) else { throw StoreError.codec("payload truncated reading gap bits") }
+        var bitSource = BitSource(try src.slice(Int(extraCount), "gap bits"))
         let codec = layout.codec
         let codeBytes = codec == .fp16 ? 2 : 1
         let valPlanes = try src.slice(m * codeBytes, "values")
@@ -216,10 +226,15 @@ enum ChunkCodec {
                 for _ in 0..<n {
                     var idx: UInt32 = 0
                     for r in 0..<kk {
-                        var g: UInt32 = 0
-                        for b in 0..<w { g = (g << 8) | UInt32(gapPlanes[b * m + j]) }
+                        guard let g = GapCode.join(gapSymbols[j], &bitSource) else {
+                            bad = "malformed class gap"
+                            return
+                        }
                         idx = r == 0 ? g : idx &+ g &+ 1
-                        if idx >= numClasses || (r > 0 && g >= numClasses) { bad = "class index out of range (C = \(numClasses))" }
+                        if idx >= numClasses || g >= numClasses {
+                            bad = "class index out of range (C = \(numClasses))"
+                            return
+                        }
                         let code: UInt16 = codeBytes == 2
                             ? (UInt16(valPlanes[j]) << 8) | UInt16(valPlanes[j + m]) : UInt16(valPlanes[j])
                         if codeBytes == 2 && (code & 0x8000 != 0 || code > 0x3C00) { bad = "stored probability outside [0, 1]" }
@@ -247,6 +262,7 @@ enum ChunkCodec {
             }
         }
         if let bad { throw StoreError.codec(bad) }
+        guard bitSource.exhausted else { throw StoreError.codec("gap bits left over") }
         out.indices = indices
         out.values = values
     }

@@ -58,7 +58,7 @@ public final class StoreWriter {
     ///
     /// - Parameter compressionLevel: zstd level for new chunks (1…19).
     public init(
-        path: String, metadata: StoreMetadata, samples: [SampleInfo]? = nil, compressionLevel: Int32 = 9
+        path: String, metadata: StoreMetadata, samples: [SampleInfo]? = nil, compressionLevel: Int32 = 1
     ) throws(StoreError) {
         try metadata.validate()
         self.path = path

@@ -12,7 +12,7 @@ public final class Zstd {
     public let level: Int32
 
     /// Creates contexts compressing at `level` (1…19; 0 means zstd's default).
-    public init(level: Int32 = 9) {
+    public init(level: Int32 = 1) {
         self.level = level
         cctx = ZSTD_createCCtx()
         dctx = ZSTD_createDCtx()

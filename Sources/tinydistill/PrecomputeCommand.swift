@@ -48,8 +48,8 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "Records per chunk.")
     var chunkRecords: Int = 4096
 
-    @Option(help: "zstd compression level (1…19).")
-    var level: Int32 = 9
+    @Option(help: "zstd compression level (1…19). The streams are mostly Huffman-coded literals: level 1 is the fastest and within 1 % of the smallest (README).")
+    var level: Int32 = 1
 
     @Flag(help: "Print the summary as JSON.")
     var json = false

@@ -99,16 +99,15 @@ import Testing
     @Test func derivedSeedsCostNoBytes() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        var rng = TestRNG(3)
         var sizes: [Int] = []
         for derived in [true, false] {
+            var rng = TestRNG(3)
             let path = dir.path("seeds-\(derived)")
             let meta = testMetadata(c: 1000, k: 10, epochs: 1, samples: 2000, chunk: 2000)
             let w = try StoreWriter(path: path, metadata: meta)
             for s in 0..<2000 {
-                let seed = derived ? SeedScheme.derive(runSeed: meta.runSeed, epoch: 0, sample: s) : rng.next()
                 var r = randomRecord(epoch: 0, sample: s, c: 1000, k: 10, rng: &rng, derivedSeed: nil)
-                r.seed = seed
+                r.seed = derived ? SeedScheme.derive(runSeed: meta.runSeed, epoch: 0, sample: s) : SeedScheme.mix(UInt64(s))
                 try w.append(r)
             }
             try w.close()
