@@ -214,49 +214,62 @@ enum ChunkCodec {
         let numClasses = UInt32(truncatingIfNeeded: layout.numClasses)
         var bad: String?
         var keys = [UInt64](repeating: 0, count: kk)
-        var indices = out.indices
-        var values = out.values
-        indices.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
-        indices.reserveCapacity(m)
-        values.reserveCapacity(m)
+        var indices = [UInt32](repeating: 0, count: m)
+        var values = [Float](repeating: 0, count: m)
+        let table = codeBytes == 2 ? ValueCodec.halfTable : ValueCodec.q8Table
+        let maxCode = UInt16(table.count - 1)
         keys.withUnsafeMutableBufferPointer { keys in
-            ValueCodec.q8Table.withUnsafeBufferPointer { table in
-                var j = 0
-                for _ in 0..<n {
-                    var idx: UInt32 = 0
-                    for r in 0..<kk {
-                        guard let g = GapCode.join(gapSymbols[j], &bitSource) else {
-                            bad = "malformed class gap"
-                            return
+            table.withUnsafeBufferPointer { table in
+                indices.withUnsafeMutableBufferPointer { ip in
+                    values.withUnsafeMutableBufferPointer { vp in
+                        var j = 0
+                        for _ in 0..<n {
+                            var idx: UInt32 = 0
+                            let first = j
+                            for r in 0..<kk {
+                                let symbol = gapSymbols[j]
+                                let g: UInt32
+                                if symbol < 8 {
+                                    g = UInt32(symbol)
+                                } else if let v = GapCode.join(symbol, &bitSource) {
+                                    g = v
+                                } else {
+                                    bad = "malformed class gap"
+                                    return
+                                }
+                                idx = r == 0 ? g : idx &+ g &+ 1
+                                if idx >= numClasses || g >= numClasses {
+                                    bad = "class index out of range (C = \(numClasses))"
+                                    return
+                                }
+                                let code: UInt16 = codeBytes == 2
+                                    ? (UInt16(valPlanes[j]) << 8) | UInt16(valPlanes[j + m]) : UInt16(valPlanes[j])
+                                if code > maxCode {
+                                    bad = "stored probability outside [0, 1]"
+                                    return
+                                }
+                                // Canonical order: code descending, then class ascending.
+                                keys[r] = (UInt64(0xFFFF - code) << 32) | UInt64(idx)
+                                j += 1
+                            }
+                            if kk <= 32 {
+                                var a = 1
+                                while a < kk {
+                                    let x = keys[a]
+                                    var b = a - 1
+                                    while b >= 0 && keys[b] > x { keys[b + 1] = keys[b]; b -= 1 }
+                                    keys[b + 1] = x
+                                    a += 1
+                                }
+                            } else {
+                                keys.sort()
+                            }
+                            for r in 0..<kk {
+                                let key = keys[r]
+                                ip[first + r] = UInt32(truncatingIfNeeded: key)
+                                vp[first + r] = table[Int(0xFFFF - UInt16(truncatingIfNeeded: key >> 32))]
+                            }
                         }
-                        idx = r == 0 ? g : idx &+ g &+ 1
-                        if idx >= numClasses || g >= numClasses {
-                            bad = "class index out of range (C = \(numClasses))"
-                            return
-                        }
-                        let code: UInt16 = codeBytes == 2
-                            ? (UInt16(valPlanes[j]) << 8) | UInt16(valPlanes[j + m]) : UInt16(valPlanes[j])
-                        if codeBytes == 2 && (code & 0x8000 != 0 || code > 0x3C00) { bad = "stored probability outside [0, 1]" }
-                        // Canonical order: code descending, then class ascending.
-                        keys[r] = (UInt64(0xFFFF - code) << 32) | UInt64(idx & 0xFFFF_FFFF)
-                        j += 1
-                    }
-                    if kk <= 32 {
-                        for a in 1..<max(kk, 1) {
-                            let x = keys[a]
-                            var b = a - 1
-                            while b >= 0 && keys[b] > x { keys[b + 1] = keys[b]; b -= 1 }
-                            keys[b + 1] = x
-                        }
-                    } else {
-                        keys.sort()
-                    }
-                    for r in 0..<kk {
-                        let key = keys[r]
-                        indices.append(UInt32(truncatingIfNeeded: key))
-                        let code = 0xFFFF - UInt16(truncatingIfNeeded: key >> 32)
-                        values.append(codeBytes == 2 ? Float(Float16(bitPattern: code)) : table[Int(code & 0xFF)])
                     }
                 }
             }

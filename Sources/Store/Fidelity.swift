@@ -17,14 +17,14 @@ public enum Fidelity {
                 let c = ValueCodec.q8.code(min(p[j], 1))
                 codes[j] = c
                 sumQ += Double(table[Int(c)])
-                sumH += Double(Float(Float16(min(p[j], 1))))
+                sumH += Double(ValueCodec.fp16.value(HalfConversion.bits(min(p[j], 1))))
             }
             var guardSteps = 0
             while sumQ > sumH, guardSteps < 4 * k {
                 var best = -1
                 var bestExcess: Double = -.infinity
                 for j in 0..<k where codes[j] > 0 {
-                    let excess = Double(table[Int(codes[j])]) - Double(Float(Float16(min(p[j], 1))))
+                    let excess = Double(table[Int(codes[j])]) - Double(ValueCodec.fp16.value(HalfConversion.bits(min(p[j], 1))))
                     if excess > bestExcess { bestExcess = excess; best = j }
                 }
                 if best < 0 { break }

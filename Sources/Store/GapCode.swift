@@ -62,6 +62,14 @@ struct BitSource {
     init(_ base: UnsafeRawBufferPointer) { self.base = base }
 
     @inline(__always) mutating func read(_ count: Int) -> UInt32? {
+        if available < count && offset + 8 <= base.count {
+            // Refill whole bytes from one unaligned 64-bit load.
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let take = (63 - available) >> 3
+            acc |= (word & ((1 << UInt64(take * 8)) - 1)) << UInt64(available)
+            offset += take
+            available += take * 8
+        }
         while available < count {
             guard offset < base.count else { return nil }
             acc |= UInt64(base[offset]) << UInt64(available)

@@ -38,9 +38,10 @@ public final class StoreWriter {
     private let db: DatabaseQueue
     private let layout: ChunkLayout
     private let zstd: Zstd
-    private var pending: [Int: PendingChunk] = [:]
-    private var nextChunk: [Int: Int] = [:]
-    private var stored: [Int: SampleSet] = [:]
+    // Indexed by epoch (arrays: no hashing on the per-record path).
+    private var pending: [PendingChunk] = []
+    private var nextChunk: [Int] = []
+    private var stored: [SampleSet?] = []
     private var sessionID: Int64 = 0
     private var seen: [UInt64]
     private var sortScratch: [UInt64] = []
@@ -124,6 +125,9 @@ public final class StoreWriter {
                     try db.execute(sql: "UPDATE sessions SET status = 'interrupted' WHERE status = 'running'")
                 }
             }
+            pending = [PendingChunk](repeating: PendingChunk(), count: self.metadata.epochs)
+            nextChunk = [Int](repeating: 0, count: self.metadata.epochs)
+            stored = [SampleSet?](repeating: nil, count: self.metadata.epochs)
             let started = ISO8601DateFormatter().string(from: Date())
             sessionID = try db.write { db in
                 try db.execute(
@@ -142,6 +146,7 @@ public final class StoreWriter {
 
     /// The samples of `epoch` already stored (committed chunks plus this writer's pending records).
     public func completedSamples(epoch: Int) throws(StoreError) -> SampleSet {
+        guard epoch >= 0, epoch < metadata.epochs else { throw StoreError.invalidArgument("epoch \(epoch) out of range 0..<\(metadata.epochs)") }
         try loadStored(epoch: epoch)
         return stored[epoch]!
     }
@@ -236,7 +241,7 @@ public final class StoreWriter {
                 halfScratch.withUnsafeMutableBufferPointer { h in
                     storedScratch.withUnsafeMutableBufferPointer { q in
                         for j in 0..<k {
-                            h[j] = Float(Float16(min(probabilities[j], 1)))
+                            h[j] = ValueCodec.fp16.value(HalfConversion.bits(min(probabilities[j], 1)))
                             q[j] = codec.value(codes[j])
                         }
                         kl = Fidelity.denseKL(p: UnsafeBufferPointer(h), q: UnsafeBufferPointer(q), numClasses: layout.numClasses)
@@ -259,7 +264,8 @@ public final class StoreWriter {
         } else {
             sortScratch.sort()
         }
-        var chunk = pending.removeValue(forKey: epoch) ?? PendingChunk()
+        var chunk = PendingChunk()
+        swap(&chunk, &pending[epoch])
         chunk.sampleIDs.append(UInt32(sampleID))
         chunk.seeds.append(seed)
         for j in 0..<k {
@@ -310,11 +316,9 @@ public final class StoreWriter {
 
     /// Writes every pending (partial) chunk, each in its own transaction.
     public func flush() throws(StoreError) {
-        for epoch in pending.keys.sorted() {
-            guard var chunk = pending[epoch], chunk.count > 0 else { continue }
-            try writeChunk(epoch: epoch, chunk)
-            chunk.removeAll()
-            pending[epoch] = chunk
+        for epoch in pending.indices where pending[epoch].count > 0 {
+            try writeChunk(epoch: epoch, pending[epoch])
+            pending[epoch].removeAll()
         }
     }
 
@@ -349,7 +353,7 @@ public final class StoreWriter {
         let payload = ChunkCodec.encode(chunk, layout: layout, epoch: epoch)
         let checksum = payload.bytes.withUnsafeBytes { XXH64.hash($0) }
         let blob = try zstd.compressSections(payload.bytes, sections: payload.sections)
-        let index = nextChunk[epoch] ?? 0
+        let index = nextChunk[epoch]
         let sessionID = self.sessionID
         do {
             try db.write { db in

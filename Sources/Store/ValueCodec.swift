@@ -29,7 +29,7 @@ public enum ValueCodec: String, Codable, Sendable, CaseIterable {
     @inline(__always) func code(_ p: Float) -> UInt16 {
         switch self {
         case .fp16:
-            return Float16(p).bitPattern
+            return HalfConversion.bits(p)
         case .q8:
             let level = (p.squareRoot() * 255).rounded(.toNearestOrEven)
             return UInt16(min(max(level, 0), 255))
@@ -40,11 +40,15 @@ public enum ValueCodec: String, Codable, Sendable, CaseIterable {
     @inline(__always) func value(_ code: UInt16) -> Float {
         switch self {
         case .fp16:
-            return Float(Float16(bitPattern: code))
+            return code <= 0x3C00 ? ValueCodec.halfTable[Int(code)] : Float(Float16(bitPattern: code))
         case .q8:
             return ValueCodec.q8Table[Int(code & 0xFF)]
         }
     }
+
+    /// Decoded fp16 values for every half bit pattern in [0, 1] (0x0000…0x3C00): a table lookup is
+    /// several times faster than the software conversion baseline x86-64 code calls.
+    static let halfTable: [Float] = (0...0x3C00).map { Float(Float16(bitPattern: UInt16($0))) }
 
     /// Decoded q8 values: (level/255)² with level 0 mapped to the middle of its bin in p, (0.5/255)²/2.
     static let q8Table: [Float] = (0..<256).map { level in
