@@ -6,6 +6,9 @@ struct ByteSink {
 
     mutating func u8(_ v: UInt8) { bytes.append(v) }
 
+    /// Appends `n` zero bytes (memset speed, unlike appending a repeated element).
+    mutating func zeros(_ n: Int) { bytes.appendZeros(n) }
+
     mutating func u32(_ v: UInt32) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
@@ -76,5 +79,18 @@ struct ByteSource {
         try need(n, what)
         defer { offset += n }
         return UnsafeRawBufferPointer(rebasing: base[offset..<(offset + n)])
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `n` zero bytes at memset speed.
+    mutating func appendZeros(_ n: Int) {
+        guard n > 0 else { return }
+        self += [UInt8](repeating: 0, count: n)
+    }
+
+    /// Makes the array hold at least `n` bytes (contents unspecified), reusing its storage.
+    mutating func ensureCount(_ n: Int) {
+        if count < n { self = [UInt8](repeating: 0, count: Swift.max(n, count * 2)) }
     }
 }

@@ -66,8 +66,8 @@ struct EncodedPayload {
 /// ```
 /// Coding a record's K classes as a sorted set saves log2(K!) bits over coding them in rank order;
 /// the values then lose their monotone order, which costs about as much for fp16 and less for q8
-/// (measured: see README). The reader restores the canonical order (probability descending, ties
-/// by ascending class). Each of header, seeds, every gap plane and every value plane is its own
+/// (measured: see README). Readers hand records out in this class order (a dense target does not
+/// care about order; ``RecordColumns/record(at:)`` sorts by probability for people). Each of header, seeds, every gap plane and every value plane is its own
 /// zstd frame in the stored blob.
 enum ChunkCodec {
     static let magic: UInt32 = 0x3143_4454  // "TDC1"
@@ -114,7 +114,7 @@ enum ChunkCodec {
         var sections: [Int] = [0]
         if explicitSeeds {
             let start = sink.bytes.count
-            sink.bytes.append(contentsOf: repeatElement(0, count: 8 * n))
+            sink.zeros(8 * n)
             sink.bytes.withUnsafeMutableBufferPointer { buf in
                 chunk.seeds.withUnsafeBufferPointer { seeds in
                     for b in 0..<8 {
@@ -130,7 +130,7 @@ enum ChunkCodec {
         sections.append(sink.bytes.count)
         sink.bytes.append(contentsOf: extraBytes)
         let valueStart = sink.bytes.count
-        sink.bytes.append(contentsOf: repeatElement(0, count: m * codeBytes))
+        sink.zeros(m * codeBytes)
         for b in 0..<codeBytes { sections.append(valueStart + b * m) }
         sink.bytes.withUnsafeMutableBufferPointer { buf in
             let p = buf.baseAddress! + valueStart
@@ -149,8 +149,8 @@ enum ChunkCodec {
         return EncodedPayload(bytes: sink.bytes, sections: sections)
     }
 
-    /// Decodes a payload into `out`, checking its structure against `layout` and `expectedCount`,
-    /// and puts every record's entries in canonical order.
+    /// Decodes a payload into `out`, checking its structure against `layout` and `expectedCount`.
+    /// Each record's entries come out in ascending class order, as stored.
     static func decode(
         _ payload: UnsafeRawBufferPointer, layout: ChunkLayout, epoch: Int, expectedCount: Int,
         into out: inout RecordColumns
@@ -213,62 +213,41 @@ enum ChunkCodec {
         guard src.remaining == 0 else { throw StoreError.codec("\(src.remaining) unexpected trailing bytes") }
         let numClasses = UInt32(truncatingIfNeeded: layout.numClasses)
         var bad: String?
-        var keys = [UInt64](repeating: 0, count: kk)
         var indices = [UInt32](repeating: 0, count: m)
         var values = [Float](repeating: 0, count: m)
         let table = codeBytes == 2 ? ValueCodec.halfTable : ValueCodec.q8Table
         let maxCode = UInt16(table.count - 1)
-        keys.withUnsafeMutableBufferPointer { keys in
-            table.withUnsafeBufferPointer { table in
-                indices.withUnsafeMutableBufferPointer { ip in
-                    values.withUnsafeMutableBufferPointer { vp in
-                        var j = 0
-                        for _ in 0..<n {
-                            var idx: UInt32 = 0
-                            let first = j
-                            for r in 0..<kk {
-                                let symbol = gapSymbols[j]
-                                let g: UInt32
-                                if symbol < 8 {
-                                    g = UInt32(symbol)
-                                } else if let v = GapCode.join(symbol, &bitSource) {
-                                    g = v
-                                } else {
-                                    bad = "malformed class gap"
-                                    return
-                                }
-                                idx = r == 0 ? g : idx &+ g &+ 1
-                                if idx >= numClasses || g >= numClasses {
-                                    bad = "class index out of range (C = \(numClasses))"
-                                    return
-                                }
-                                let code: UInt16 = codeBytes == 2
-                                    ? (UInt16(valPlanes[j]) << 8) | UInt16(valPlanes[j + m]) : UInt16(valPlanes[j])
-                                if code > maxCode {
-                                    bad = "stored probability outside [0, 1]"
-                                    return
-                                }
-                                // Canonical order: code descending, then class ascending.
-                                keys[r] = (UInt64(0xFFFF - code) << 32) | UInt64(idx)
-                                j += 1
-                            }
-                            if kk <= 32 {
-                                var a = 1
-                                while a < kk {
-                                    let x = keys[a]
-                                    var b = a - 1
-                                    while b >= 0 && keys[b] > x { keys[b + 1] = keys[b]; b -= 1 }
-                                    keys[b + 1] = x
-                                    a += 1
-                                }
+        table.withUnsafeBufferPointer { table in
+            indices.withUnsafeMutableBufferPointer { ip in
+                values.withUnsafeMutableBufferPointer { vp in
+                    var j = 0
+                    for _ in 0..<n {
+                        var idx: UInt32 = 0
+                        for r in 0..<kk {
+                            let symbol = gapSymbols[j]
+                            let g: UInt32
+                            if symbol < 8 {
+                                g = UInt32(symbol)
+                            } else if let v = GapCode.join(symbol, &bitSource) {
+                                g = v
                             } else {
-                                keys.sort()
+                                bad = "malformed class gap"
+                                return
                             }
-                            for r in 0..<kk {
-                                let key = keys[r]
-                                ip[first + r] = UInt32(truncatingIfNeeded: key)
-                                vp[first + r] = table[Int(0xFFFF - UInt16(truncatingIfNeeded: key >> 32))]
+                            idx = r == 0 ? g : idx &+ g &+ 1
+                            if idx >= numClasses || g >= numClasses {
+                                bad = "class index out of range (C = \(numClasses))"
+                                return
                             }
+                            let code: UInt16 = codeBytes == 2
+                                ? (UInt16(valPlanes[j]) << 8) | UInt16(valPlanes[j + m]) : UInt16(valPlanes[j])
+                            if code > maxCode {
+                                bad = "stored probability outside [0, 1]"
+                                return
+                            }
+                            ip[j] = idx
+                            vp[j] = table[Int(code)]
+                            j += 1
                         }
                     }
                 }

@@ -47,7 +47,7 @@ public enum Fidelity {
             let b = Double(q[j])
             sp += a
             sq += b
-            if a > 0 { kl += a * log(a / max(b, 1e-30)) }
+            if a > 0 { kl += Double(Float(a) * logf(Float(a) / max(Float(b), 1e-30))) }
         }
         let rest = numClasses - k
         if rest > 0 {

@@ -1,8 +1,8 @@
 /// A run of decoded records in columnar form: what a chunk decodes to and what readers hand out.
 ///
-/// Records are in ascending sample order. Each record's K entries are in canonical order:
-/// probability descending, ties broken by ascending class index. `indices` and `values` hold
-/// `count × k` entries, record-major.
+/// Records are in ascending sample order. Each record's K entries are in ascending class order
+/// (the order the store keeps; a dense target does not depend on it). `indices` and `values` hold
+/// `count × k` entries, record-major. ``record(at:)`` returns a record by descending probability.
 public struct RecordColumns: Sendable, Equatable {
     /// The epoch all records belong to.
     public var epoch: Int
@@ -30,12 +30,21 @@ public struct RecordColumns: Sendable, Equatable {
     /// Number of records.
     public var count: Int { sampleIDs.count }
 
-    /// The record at position `i`.
+    /// The record at position `i`, its entries by descending probability (ties: ascending class).
     public func record(at i: Int) -> TargetRecord {
-        TargetRecord(
+        let order = ((i * k)..<((i + 1) * k)).sorted { a, b in
+            values[a] != values[b] ? values[a] > values[b] : indices[a] < indices[b]
+        }
+        return TargetRecord(
             epoch: epoch, sampleID: Int(sampleIDs[i]), seed: seeds[i],
-            indices: Array(indices[(i * k)..<((i + 1) * k)]),
-            probabilities: Array(values[(i * k)..<((i + 1) * k)]))
+            indices: order.map { indices[$0] }, probabilities: order.map { values[$0] })
+    }
+
+    /// Position (within `indices`/`values`) of record `i`'s most probable entry (ties: lowest class).
+    @inline(__always) public func top1Position(_ i: Int) -> Int {
+        var best = i * k
+        for j in (i * k + 1)..<((i + 1) * k) where values[j] > values[best] { best = j }
+        return best
     }
 }
 

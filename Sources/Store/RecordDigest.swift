@@ -1,7 +1,7 @@
 /// A digest of a set of records that does not depend on chunking, shard layout or write order.
 ///
 /// Each record is hashed on its own (epoch, sample id, seed, then K pairs of class index and the
-/// float32 bits of its decoded probability, in canonical order) with XXH64 under two seeds; the
+/// float32 bits of its decoded probability, in ascending class order) with XXH64 under two seeds; the
 /// digest is the pair of wrapping sums of those hashes, with the record count. Sums commute, so two
 /// stores holding the same records show the same digest however their records are laid out, and
 /// shards combine by ``combine(_:)``.

@@ -122,10 +122,13 @@ public final class StoreReader {
         _ db: Database, epoch: Int, chunk: Int, layout: ChunkLayout, zstd: Zstd, scratch: inout [UInt8],
         into out: inout RecordColumns, path: String
     ) throws {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT record_count, min_sample, max_sample, raw_bytes, checksum, payload FROM chunks WHERE epoch = ? AND chunk = ?",
-            arguments: [epoch, chunk])
-        else { throw StoreError.corruptChunk(epoch: epoch, chunk: chunk, detail: "no such chunk") }
+        let statement = try db.cachedStatement(
+            sql: "SELECT record_count, min_sample, max_sample, raw_bytes, checksum, payload FROM chunks WHERE epoch = ? AND chunk = ?")
+        let rows = try Row.fetchCursor(statement, arguments: [epoch, chunk])
+        // Cursor rows read straight from SQLite: the payload blob is not copied.
+        guard let row = try rows.next() else {
+            throw StoreError.corruptChunk(epoch: epoch, chunk: chunk, detail: "no such chunk")
+        }
         try decodeRow(row, epoch: epoch, chunk: chunk, layout: layout, zstd: zstd, scratch: &scratch, into: &out)
     }
 
@@ -138,13 +141,11 @@ public final class StoreReader {
         guard let count = row[0] as Int?, let lo = row[1] as Int?, let hi = row[2] as Int?,
               let raw = row[3] as Int?, let checksum = row[4] as Int64?
         else { throw fail("a chunk row column is NULL or not an integer") }
-        var scratchCopy = scratch
-        defer { scratch = scratchCopy }
         do {
             let isBlob = try row.withUnsafeData(atIndex: 5) { (blob: Data?) throws -> Bool in
                 guard let blob else { return false }
                 try blob.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-                    try zstd.decompressSections(b, expectedSize: raw, into: &scratchCopy)
+                    try zstd.decompressSections(b, expectedSize: raw, into: &scratch)
                 }
                 return true
             }
@@ -155,13 +156,13 @@ public final class StoreReader {
         } catch {
             throw fail("\(error)")
         }
-        scratch = scratchCopy
-        let actual = scratch.withUnsafeBytes { XXH64.hash($0) }
+        let actual = scratch.withUnsafeBytes { XXH64.hash(UnsafeRawBufferPointer(rebasing: $0[0..<raw])) }
         guard Int64(bitPattern: actual) == checksum else {
             throw fail(String(format: "checksum mismatch: stored %016llx, decoded bytes hash to %016llx", UInt64(bitPattern: checksum), actual))
         }
         var decodeError: StoreError?
-        scratch.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+        scratch.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
+            let b = UnsafeRawBufferPointer(rebasing: all[0..<raw])
             do throws(StoreError) {
                 try ChunkCodec.decode(b, layout: layout, epoch: epoch, expectedCount: count, into: &out)
             } catch {
@@ -211,8 +212,9 @@ public final class StoreReader {
         var out = RecordColumns(epoch: epoch, k: metadata.topK)
         let layout = metadata.layout
         let zstd = self.zstd
-        var scratch = self.scratch
-        defer { self.scratch = scratch }
+        var scratch: [UInt8] = []
+        swap(&scratch, &self.scratch)
+        defer { swap(&scratch, &self.scratch) }
         try run { db in
             try Self.decodeChunk(db, epoch: epoch, chunk: chunk, layout: layout, zstd: zstd, scratch: &scratch, into: &out, path: path)
         }
@@ -225,12 +227,13 @@ public final class StoreReader {
         let layout = metadata.layout
         for info in try chunks(epoch: epoch) {
             var out = RecordColumns(epoch: info.epoch, k: layout.k)
-            var scratch = self.scratch
+            var scratch: [UInt8] = []
+            swap(&scratch, &self.scratch)
+            defer { swap(&scratch, &self.scratch) }
             let zstd = self.zstd
             try run { db in
                 try Self.decodeChunk(db, epoch: info.epoch, chunk: info.chunk, layout: layout, zstd: zstd, scratch: &scratch, into: &out, path: path)
             }
-            self.scratch = scratch
             try body(out)
         }
     }

@@ -58,11 +58,12 @@ public struct StoreStatistics: Sendable {
         let k = c.k
         for i in 0..<c.count {
             let base = i * k
-            top1.add(c.values[base])
+            let best = c.top1Position(i)
+            top1.add(c.values[best])
             var mass: Float = 0
             for j in base..<(base + k) { mass += c.values[j] }
             topKMass.add(min(mass, 1))
-            let cls = Int(c.indices[base])
+            let cls = Int(c.indices[best])
             if cls < top1Classes.count { top1Classes[cls] += 1 }
             if let labels, Int(c.sampleIDs[i]) < labels.count, let l = labels[Int(c.sampleIDs[i])] {
                 labelled += 1

@@ -46,6 +46,7 @@ public final class StoreWriter {
     private var seen: [UInt64]
     private var sortScratch: [UInt64] = []
     private var codeScratch: [UInt16] = []
+    private var idxScratch: [UInt32] = []
     private var halfScratch: [Float] = []
     private var storedScratch: [Float] = []
     private var closed = false
@@ -211,6 +212,7 @@ public final class StoreWriter {
         if sortScratch.count != k {
             sortScratch = [UInt64](repeating: 0, count: k)
             codeScratch = [UInt16](repeating: 0, count: k)
+            idxScratch = [UInt32](repeating: 0, count: k)
             halfScratch = [Float](repeating: 0, count: k)
             storedScratch = [Float](repeating: 0, count: k)
         }
@@ -268,11 +270,22 @@ public final class StoreWriter {
         swap(&chunk, &pending[epoch])
         chunk.sampleIDs.append(UInt32(sampleID))
         chunk.seeds.append(seed)
-        for j in 0..<k {
-            let key = sortScratch[j]
-            chunk.indices.append(UInt32(truncatingIfNeeded: key >> 16))
-            chunk.codes.append(UInt16(truncatingIfNeeded: key))
+        if chunk.indices.isEmpty {
+            chunk.indices.reserveCapacity(metadata.chunkRecords * k)
+            chunk.codes.reserveCapacity(metadata.chunkRecords * k)
         }
+        sortScratch.withUnsafeBufferPointer { keys in
+            idxScratch.withUnsafeMutableBufferPointer { ip in
+                codeScratch.withUnsafeMutableBufferPointer { cp in
+                    for j in 0..<k {
+                        ip[j] = UInt32(truncatingIfNeeded: keys[j] >> 16)
+                        cp[j] = UInt16(truncatingIfNeeded: keys[j])
+                    }
+                }
+            }
+        }
+        chunk.indices.append(contentsOf: idxScratch)
+        chunk.codes.append(contentsOf: codeScratch)
         chunk.klSum += kl
         chunk.klMax = max(chunk.klMax, kl)
         stored[epoch]!.insert(sampleID)

@@ -7,7 +7,6 @@ import CZstd
 public final class Zstd {
     private let cctx: OpaquePointer
     private let dctx: OpaquePointer
-    private var frameScratch: [UInt8] = []
     /// The compression level used by ``compress(_:)``.
     public let level: Int32
 
@@ -51,7 +50,7 @@ public final class Zstd {
         if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != UInt64(expectedSize) {
             throw StoreError.codec("zstd frame declares \(declared) bytes, chunk row says \(expectedSize)")
         }
-        out.append(contentsOf: repeatElement(0, count: expectedSize))
+        out.appendZeros(expectedSize)
         let got = out.withUnsafeMutableBytes { dst in
             ZSTD_decompressDCtx(dctx, dst.baseAddress, expectedSize, input.baseAddress, input.count)
         }
@@ -92,7 +91,8 @@ public final class Zstd {
         return out.bytes
     }
 
-    /// Reverses ``compressSections(_:sections:)``; the frames must decode to `expectedSize` bytes in all.
+    /// Reverses ``compressSections(_:sections:)`` into the first `expectedSize` bytes of `out` (grown
+    /// when shorter, never shrunk); the frames must decode to exactly `expectedSize` bytes in all.
     func decompressSections(_ blob: UnsafeRawBufferPointer, expectedSize: Int, into out: inout [UInt8]) throws(StoreError) {
         var src = ByteSource(blob)
         let count = Int(try src.u32("frame count"))
@@ -105,15 +105,26 @@ public final class Zstd {
             total += raw
             table.append((raw, packed))
         }
-        guard total == expectedSize else {
+        guard expectedSize > 0, total == expectedSize else {
             throw StoreError.codec("frames decode to \(total) bytes, the chunk row says \(expectedSize)")
         }
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(expectedSize)
+        if out.count != expectedSize {
+            out.removeAll(keepingCapacity: true)
+            out.appendZeros(expectedSize)
+        }
+        var at = 0
         for (raw, packed) in table {
             let frame = try src.slice(packed, "zstd frame")
-            try decompress(frame, expectedSize: raw, into: &frameScratch)
-            out.append(contentsOf: frameScratch)
+            let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+            if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != UInt64(raw) {
+                throw StoreError.codec("zstd frame declares \(declared) bytes, its table entry says \(raw)")
+            }
+            let got = out.withUnsafeMutableBytes { dst in
+                ZSTD_decompressDCtx(dctx, dst.baseAddress! + at, raw, frame.baseAddress, frame.count)
+            }
+            if ZSTD_isError(got) != 0 { throw StoreError.codec("zstd: \(String(cString: ZSTD_getErrorName(got)))") }
+            if got != raw { throw StoreError.codec("zstd frame decoded to \(got) bytes, expected \(raw)") }
+            at += raw
         }
         guard src.remaining == 0 else { throw StoreError.codec("\(src.remaining) bytes after the last frame") }
     }
