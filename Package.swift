@@ -52,6 +52,13 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store"]),
+        // Whole-run store throughput (benchmarks/store-throughput.sh).
+        .executableTarget(
+            name: "StoreThroughput",
+            dependencies: ["Store", "Pipeline"],
+            path: "Benchmarks/StoreThroughput",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         // package-benchmark suites: `swift package benchmark`.
         .executableTarget(
             name: "StoreBenchmarks",

@@ -8,31 +8,61 @@ public enum Fidelity {
     /// Quantises `p` to q8 levels into `codes` (same order), rounding to the nearest level and then
     /// lowering the levels that rounded up most until the decoded sum does not exceed the fp16 sum,
     /// so the tail mass (1 − Σ) of the dense target never collapses to zero where fp16's does not.
-    static func quantizeQ8(_ p: UnsafeBufferPointer<Float>, codes: UnsafeMutableBufferPointer<UInt16>) {
+    /// Also writes the fp16 values of `p` into `half` and the decoded q8 values into `stored`.
+    static func quantizeQ8(
+        _ p: UnsafeBufferPointer<Float>, codes: UnsafeMutableBufferPointer<UInt16>,
+        half: UnsafeMutableBufferPointer<Float>, stored: UnsafeMutableBufferPointer<Float>
+    ) {
         let k = p.count
-        var sumQ: Double = 0
-        var sumH: Double = 0
+        var sumQ: Float = 0
+        var sumH: Float = 0
         ValueCodec.q8Table.withUnsafeBufferPointer { table in
-            for j in 0..<k {
-                let c = ValueCodec.q8.code(min(p[j], 1))
-                codes[j] = c
-                sumQ += Double(table[Int(c)])
-                sumH += Double(ValueCodec.fp16.value(HalfConversion.bits(min(p[j], 1))))
-            }
-            var guardSteps = 0
-            while sumQ > sumH, guardSteps < 4 * k {
-                var best = -1
-                var bestExcess: Double = -.infinity
-                for j in 0..<k where codes[j] > 0 {
-                    let excess = Double(table[Int(codes[j])]) - Double(ValueCodec.fp16.value(HalfConversion.bits(min(p[j], 1))))
-                    if excess > bestExcess { bestExcess = excess; best = j }
+            ValueCodec.halfTable.withUnsafeBufferPointer { halves in
+                for j in 0..<k {
+                    let x = min(p[j], 1)
+                    let level = min(max((x.squareRoot() * 255).rounded(.toNearestOrEven), 0), 255)
+                    let c = UInt16(level)
+                    codes[j] = c
+                    let q = table[Int(c)]
+                    stored[j] = q
+                    sumQ += q
+                    let h = halves[Int(HalfConversion.bits(x))]
+                    half[j] = h
+                    sumH += h
                 }
-                if best < 0 { break }
-                sumQ -= Double(table[Int(codes[best])]) - Double(table[Int(codes[best] - 1)])
-                codes[best] -= 1
-                guardSteps += 1
+                var guardSteps = 0
+                while sumQ > sumH, guardSteps < 4 * k {
+                    var best = -1
+                    var bestExcess = -Float.infinity
+                    for j in 0..<k where codes[j] > 0 {
+                        let excess = stored[j] - half[j]
+                        if excess > bestExcess { bestExcess = excess; best = j }
+                    }
+                    if best < 0 { break }
+                    let lowered = table[Int(codes[best] - 1)]
+                    sumQ -= stored[best] - lowered
+                    codes[best] -= 1
+                    stored[best] = lowered
+                    guardSteps += 1
+                }
             }
         }
+    }
+
+    /// Array form of ``quantizeQ8(_:codes:half:stored:)`` returning the codes (tests, tools).
+    static func quantizeQ8(_ p: [Float]) -> [UInt16] {
+        let k = p.count
+        var codes = [UInt16](repeating: 0, count: k)
+        var half = [Float](repeating: 0, count: k)
+        var stored = [Float](repeating: 0, count: k)
+        p.withUnsafeBufferPointer { pp in
+            codes.withUnsafeMutableBufferPointer { c in
+                half.withUnsafeMutableBufferPointer { h in
+                    stored.withUnsafeMutableBufferPointer { q in quantizeQ8(pp, codes: c, half: h, stored: q) }
+                }
+            }
+        }
+        return codes
     }
 
     /// KL(P ‖ Q) in nats between the dense targets of the same K classes with probabilities `p`

@@ -239,13 +239,9 @@ public final class StoreWriter {
             if codec == .fp16 {
                 for j in 0..<k { codes[j] = codec.code(min(probabilities[j], 1)) }
             } else {
-                Fidelity.quantizeQ8(probabilities, codes: codes)
                 halfScratch.withUnsafeMutableBufferPointer { h in
                     storedScratch.withUnsafeMutableBufferPointer { q in
-                        for j in 0..<k {
-                            h[j] = ValueCodec.fp16.value(HalfConversion.bits(min(probabilities[j], 1)))
-                            q[j] = codec.value(codes[j])
-                        }
+                        Fidelity.quantizeQ8(probabilities, codes: codes, half: h, stored: q)
                         kl = Fidelity.denseKL(p: UnsafeBufferPointer(h), q: UnsafeBufferPointer(q), numClasses: layout.numClasses)
                     }
                 }

@@ -55,12 +55,7 @@ func randomRecord(epoch: Int, sample: Int, c: Int, k: Int, rng: inout TestRNG, d
 
 /// What a record reads back as under `codec`: canonical order, values as stored.
 func canonical(_ r: TargetRecord, codec: ValueCodec) -> TargetRecord {
-    var codes = r.probabilities.map { codec.code(min($0, 1)) }
-    if codec == .q8 {
-        r.probabilities.withUnsafeBufferPointer { p in
-            codes.withUnsafeMutableBufferPointer { c in Fidelity.quantizeQ8(p, codes: c) }
-        }
-    }
+    let codes = codec == .q8 ? Fidelity.quantizeQ8(r.probabilities) : r.probabilities.map { codec.code(min($0, 1)) }
     let order = (0..<r.indices.count).sorted { a, b in
         codes[a] != codes[b] ? codes[a] > codes[b] : r.indices[a] < r.indices[b]
     }
