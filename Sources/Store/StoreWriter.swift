@@ -36,6 +36,7 @@ public final class StoreWriter {
     public private(set) var rawBytesWritten = 0, compressedBytesWritten = 0
 
     private let db: DatabaseQueue
+    private let lock: WriterLock
     private let layout: ChunkLayout
     private let zstd: Zstd
     // Indexed by epoch (arrays: no hashing on the per-record path).
@@ -50,6 +51,7 @@ public final class StoreWriter {
     private var halfScratch: [Float] = []
     private var storedScratch: [Float] = []
     private var closed = false
+    private var ready = false
 
     /// The tool version recorded in the sessions table.
     public static let toolVersion = "tinydistill 0.1.0"
@@ -69,15 +71,12 @@ public final class StoreWriter {
         self.seen = [UInt64](repeating: 0, count: (metadata.numClasses + 63) / 64)
         let exists = FileManager.default.fileExists(atPath: path)
         if exists { try StoreReader.checkHeader(path: path) }
+        lock = try WriterLock(storePath: path)
         var config = Configuration()
         config.busyMode = .timeout(2)
         config.label = "tinydistill-writer"
         do {
             db = try DatabaseQueue(path: path, configuration: config)
-            try db.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            }
         } catch {
             throw StoreError.from(error, path: path)
         }
@@ -126,6 +125,12 @@ public final class StoreWriter {
                     try db.execute(sql: "UPDATE sessions SET status = 'interrupted' WHERE status = 'running'")
                 }
             }
+            // WAL only once the file is known to be ours and compatible: readers may then read
+            // while chunks are appended.
+            try db.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
             pending = [PendingChunk](repeating: PendingChunk(), count: self.metadata.epochs)
             nextChunk = [Int](repeating: 0, count: self.metadata.epochs)
             stored = [SampleSet?](repeating: nil, count: self.metadata.epochs)
@@ -136,13 +141,14 @@ public final class StoreWriter {
                     arguments: [started, Self.toolVersion])
                 return db.lastInsertedRowID
             }
+            ready = true
         } catch {
             throw StoreError.from(error, path: path)
         }
     }
 
     deinit {
-        if !closed { try? close(status: "interrupted") }
+        if ready && !closed { try? close(status: "interrupted") }
     }
 
     /// The samples of `epoch` already stored (committed chunks plus this writer's pending records).
@@ -348,6 +354,7 @@ public final class StoreWriter {
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
             }
             try db.close()
+            lock.release()
         } catch {
             throw StoreError.from(error, path: path)
         }

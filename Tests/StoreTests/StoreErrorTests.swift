@@ -174,4 +174,17 @@ import Testing
         // The store is untouched by the refusals.
         #expect(try readAll(path) == 300)
     }
+
+    @Test func aSecondWriterIsRefusedWhileTheFirstHoldsTheStore() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let path = dir.path("two.tdstore")
+        let meta = testMetadata(c: 100, k: 3, samples: 10)
+        let first = try StoreWriter(path: path, metadata: meta)
+        #expect(throws: StoreError.busy(path: path)) { try StoreWriter(path: path, metadata: meta) }
+        try first.close()
+        let again = try StoreWriter(path: path, metadata: meta)
+        try again.close()
+        #expect(!FileManager.default.fileExists(atPath: path + ".lock"))
+    }
 }
