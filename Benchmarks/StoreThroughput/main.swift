@@ -1,8 +1,9 @@
 // Whole-run store throughput: writes N teacher-like records (generated beforehand) through
-// StoreWriter, closes the store, then reads every chunk back R times. Prints records/s averaged over
-// the whole run (WAL checkpoints, the final flush and close included), as a markdown table row.
+// StoreWriter, closes the store, then reads every chunk back READ_PASSES times; repeats REPS times
+// with a fresh store. Prints the median (and min–max) over repetitions of records/s averaged over
+// each whole run (WAL checkpoints, the final flush and close included), as a markdown table row.
 //
-// Usage: StoreThroughput C K CODEC [N] [CHUNK] [READ_PASSES]
+// Usage: StoreThroughput C K CODEC [N] [CHUNK] [READ_PASSES] [REPS]
 import Foundation
 import Pipeline
 import Store
@@ -15,6 +16,7 @@ guard args.count >= 3, let c = Int(args[0]), let k = Int(args[1]), let codec = V
 let n = args.count > 3 ? Int(args[3])! : 400_000
 let chunk = args.count > 4 ? Int(args[4])! : 4096
 let passes = args.count > 5 ? Int(args[5])! : 3
+let reps = args.count > 6 ? Int(args[6])! : 5
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-throughput-\(getpid())")
 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: dir) }
@@ -34,34 +36,46 @@ let meta = StoreMetadata(
     teacher: .init(architecture: "synthetic", weightsHash: teacher.weightsHash),
     dataset: .init(source: "synthetic:\(n)", sampleCount: n, fingerprint: "throughput"))
 
-let writeStart = Date()
-let writer = try StoreWriter(path: path, metadata: meta)
-try poolI.withUnsafeBufferPointer { I in
-    try poolV.withUnsafeBufferPointer { V in
-        for s in 0..<n {
-            let j = (s % poolSize) * k
-            try writer.append(
-                epoch: 0, sampleID: s, seed: SeedScheme.derive(runSeed: 1, epoch: 0, sample: s),
-                indices: UnsafeBufferPointer(rebasing: I[j..<(j + k)]),
-                probabilities: UnsafeBufferPointer(rebasing: V[j..<(j + k)]))
+var writeRates: [Double] = []
+var readRates: [Double] = []
+for _ in 0..<reps {
+    let writeStart = Date()
+    let writer = try StoreWriter(path: path, metadata: meta)
+    try poolI.withUnsafeBufferPointer { I in
+        try poolV.withUnsafeBufferPointer { V in
+            for s in 0..<n {
+                let j = (s % poolSize) * k
+                try writer.append(
+                    epoch: 0, sampleID: s, seed: SeedScheme.derive(runSeed: 1, epoch: 0, sample: s),
+                    indices: UnsafeBufferPointer(rebasing: I[j..<(j + k)]),
+                    probabilities: UnsafeBufferPointer(rebasing: V[j..<(j + k)]))
+            }
         }
     }
-}
-try writer.close()
-let writeSeconds = Date().timeIntervalSince(writeStart)
+    try writer.close()
+    let writeSeconds = Date().timeIntervalSince(writeStart)
 
-let reader = try StoreReader(path: path)
-let chunks = try reader.chunks()
-var read = 0
-var checksum: Float = 0
-let readStart = Date()
-for _ in 0..<passes {
-    for info in chunks {
-        let cols = try reader.chunk(epoch: info.epoch, chunk: info.chunk)
-        read += cols.count
-        checksum += cols.values[cols.values.count - 1]
+    let reader = try StoreReader(path: path)
+    let chunks = try reader.chunks()
+    var read = 0
+    var checksum: Float = 0
+    let readStart = Date()
+    for _ in 0..<passes {
+        for info in chunks {
+            let cols = try reader.chunk(epoch: info.epoch, chunk: info.chunk)
+            read += cols.count
+            checksum += cols.values[cols.values.count - 1]
+        }
     }
+    let readSeconds = Date().timeIntervalSince(readStart)
+    precondition(read == n * passes && checksum.isFinite)
+    writeRates.append(Double(n) / writeSeconds / 1e6)
+    readRates.append(Double(read) / readSeconds / 1e6)
+    try? FileManager.default.removeItem(atPath: path)
+
 }
-let readSeconds = Date().timeIntervalSince(readStart)
-precondition(read == n * passes && checksum.isFinite)
-print(String(format: "| %d | %d | %@ | %d | %.2f M | %.2f M |", c, k, codec.rawValue, chunk, Double(n) / writeSeconds / 1e6, Double(read) / readSeconds / 1e6))
+func summary(_ xs: [Double]) -> String {
+    let s = xs.sorted()
+    return String(format: "%.2f M (%.2f–%.2f)", s[s.count / 2], s.first!, s.last!)
+}
+print("| \(c) | \(k) | \(codec.rawValue) | \(chunk) | \(summary(writeRates)) | \(summary(readRates)) |")

@@ -13,13 +13,13 @@ public struct SampleSet: Sendable, Equatable {
     }
 
     /// Whether `id` is in the set.
-    public func contains(_ id: Int) -> Bool {
+    @inline(__always) public func contains(_ id: Int) -> Bool {
         guard id >= 0, id < capacity else { return false }
         return words[id >> 6] & (1 << UInt64(id & 63)) != 0
     }
 
     /// Adds `id`; returns false if it was already present. `id` must be below `capacity`.
-    @discardableResult
+    @discardableResult @inline(__always)
     public mutating func insert(_ id: Int) -> Bool {
         let bit: UInt64 = 1 << UInt64(id & 63)
         if words[id >> 6] & bit != 0 { return false }

@@ -210,7 +210,7 @@ public final class StoreWriter {
                 epoch: epoch, sample: sampleID,
                 detail: "has \(indices.count) indices and \(probabilities.count) probabilities; the store's K is \(k)")
         }
-        try loadStored(epoch: epoch)
+        if stored[epoch] == nil { try loadStored(epoch: epoch) }
         if stored[epoch]!.contains(sampleID) { throw StoreError.duplicateRecord(epoch: epoch, sample: sampleID) }
         let codec = layout.codec
         let c = UInt32(layout.numClasses)
