@@ -129,6 +129,7 @@ public final class PrecomputeJob {
         var probs = [Float](repeating: 0, count: o.topK)
         var done = 0
         var stopped = false
+        progress?(todo.first?.0 ?? 0, 0, total)
         do {
             outer: for (e, missing) in todo {
                 for s in missing {

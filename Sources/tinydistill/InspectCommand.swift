@@ -93,8 +93,11 @@ struct InspectCommand: ParsableCommand {
         rows.append(("epochs", "\(complete) of \(m.epochs) complete" + (r.incompleteEpochs.isEmpty ? "" : "; incomplete: \(r.incompleteEpochs.map(String.init).joined(separator: ", "))")))
         rows.append(("records", "\(r.records) in \(r.chunks) chunks"))
         rows.append(("file size", "\(r.fileBytes) bytes"))
-        rows.append(("bytes/record", String(format: "%.2f (reference %d B: %.3f×)", r.bytesPerRecord, r.referenceBytesPerRecord, r.ratioToReference)))
-        rows.append(("payload/record", String(format: "%.2f B compressed; compression ratio %.2f×", r.payloadBytesPerRecord, r.compressionRatio)))
+        let reference = Double(r.referenceBytesPerRecord)
+        rows.append(("bytes/record", String(
+            format: "%.2f in chunks (%.3f× the reference's %d B); %.2f for the whole file (%.3f×: + samples table, SQLite pages)",
+            r.payloadBytesPerRecord, r.payloadBytesPerRecord / reference, r.referenceBytesPerRecord, r.bytesPerRecord, r.ratioToReference)))
+        rows.append(("compression", String(format: "%.2f× (decoded chunk bytes / stored chunk bytes)", r.compressionRatio)))
         if m.valueCodec == .fp16 {
             rows.append(("fidelity", "lossless (exact half-precision values)"))
         } else {

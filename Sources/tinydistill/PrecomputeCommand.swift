@@ -82,6 +82,7 @@ struct PrecomputeCommand: ParsableCommand {
             print(String(format: "wall time        %.2f s  (%.0f records/s)", summary.seconds, summary.recordsPerSecond))
             print("store            \(out)")
         }
+        fflush(nil)  // the summary before the interruption message on stderr
         if summary.interrupted {
             let resume = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             throw PipelineError.interrupted(resume: resume)
@@ -93,18 +94,23 @@ struct PrecomputeCommand: ParsableCommand {
 final class ProgressLine {
     private let label: String
     private let tty = isatty(2) != 0
-    private let start = Date()
+    private var started: (Date, Int)?
     private var lastPrint = Date.distantPast
 
     init(label: String) { self.label = label }
 
     func update(epoch: Int, done: Int, total: Int) {
         let now = Date()
+        if started == nil {
+            // The first call marks the start of the record loop (set-up excluded from rates).
+            started = (now, done)
+            if done == 0 { return }
+        }
         let interval: TimeInterval = tty ? 0.2 : 10
         guard now.timeIntervalSince(lastPrint) >= interval || done == total else { return }
         lastPrint = now
-        let elapsed = now.timeIntervalSince(start)
-        let rate = Double(done) / max(elapsed, 1e-9)
+        let elapsed = now.timeIntervalSince(started!.0)
+        let rate = Double(done - started!.1) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let line = String(
             format: "%@: epoch %d  %d/%d records  %.0f rec/s  ETA %.0f s", label, epoch, done, total, rate, eta)
