@@ -17,8 +17,6 @@ public struct ChunkLayout: Sendable, Equatable {
         self.runSeed = runSeed
     }
 
-    /// Bytes per class-index gap in the payload (gaps are below C).
-    var indexWidth: Int { numClasses <= 1 << 8 ? 1 : numClasses <= 1 << 16 ? 2 : 3 }
 }
 
 /// Records of one chunk before encoding: entries sorted by class index within each record.
@@ -76,7 +74,6 @@ enum ChunkCodec {
     static func encode(_ chunk: PendingChunk, layout: ChunkLayout, epoch: Int) -> EncodedPayload {
         let n = chunk.count
         let k = layout.k
-        let w = layout.indexWidth
         let codeBytes = layout.codec == .fp16 ? 2 : 1
         var explicitSeeds = false
         for i in 0..<n where chunk.seeds[i] != SeedScheme.derive(runSeed: layout.runSeed, epoch: epoch, sample: Int(chunk.sampleIDs[i])) {
