@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Pipeline
 import Store
 
@@ -97,7 +98,12 @@ final class ProgressLine {
     private var started: (Date, Int)?
     private var lastPrint = Date.distantPast
 
-    init(label: String) { self.label = label }
+    private let logger: Logger
+
+    init(label: String) {
+        self.label = label
+        logger = Logger(label: "tinydistill.\(label)")
+    }
 
     func update(epoch: Int, done: Int, total: Int) {
         let now = Date()
@@ -114,7 +120,11 @@ final class ProgressLine {
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let line = String(
             format: "%@: epoch %d  %d/%d records  %.0f rec/s  ETA %.0f s", label, epoch, done, total, rate, eta)
-        FileHandle.standardError.write(Data((tty ? "\r\u{1B}[K" + line : line + "\n").utf8))
+        if tty {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        } else {
+            logger.info("\(line)")
+        }
     }
 
     func finish() {
