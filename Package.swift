@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tinydistill", targets: ["tinydistill"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Images", targets: ["Images"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
@@ -22,10 +23,30 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // XXH64, shared by the store (chunk checksums, digests) and the images module (fingerprints).
+        .target(name: "Checksum"),
+        // libjpeg-turbo's TurboJPEG API (Debian: libturbojpeg0-dev).
+        .systemLibrary(
+            name: "CTurboJPEG",
+            pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]
+        ),
+        // C shims over libpng and zlib (their errors longjmp, which must stay in C).
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]
+        ),
+        // Dataset sources (ImageFolder, IDX, synthetic) and the JPEG/PNG codecs.
+        .target(
+            name: "Images",
+            dependencies: ["Checksum", "CTurboJPEG", "CImageCodecs"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         // The compressed SQLite logit store: schema, chunk codec, writer, reader.
         .target(
             name: "Store",
             dependencies: [
+                "Checksum",
                 "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -36,6 +57,8 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 "Store",
+                "Images",
+                "Checksum",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -49,6 +72,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store"]),

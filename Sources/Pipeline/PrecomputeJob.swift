@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Store
 
 /// Settings of a precompute run (the `precompute` command's options).
@@ -104,7 +105,7 @@ public final class PrecomputeJob {
         let meta = StoreMetadata(
             numClasses: classes, topK: o.topK, valueCodec: o.codec, epochs: o.epochs, chunkRecords: o.chunkRecords,
             runSeed: o.seed, teacher: .init(architecture: "synthetic", weightsHash: teacher.weightsHash),
-            dataset: .init(source: o.data, sampleCount: dataset.count, fingerprint: DatasetFingerprint.of(samples)))
+            dataset: .init(source: o.data, sampleCount: dataset.count, fingerprint: DatasetFingerprint.of(samples.map { (key: $0.key, label: $0.label) })))
         let start = Date()
         let writer: StoreWriter
         do {

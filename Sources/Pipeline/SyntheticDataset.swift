@@ -1,3 +1,4 @@
+import Images
 import Store
 
 /// A dataset of `count` samples without images: keys `synthetic/00000042`, labels from a hash.
@@ -48,22 +49,5 @@ public struct SyntheticDataset: Sendable, Equatable {
     }
 
     /// Count and hash of keys and labels: identifies the dataset.
-    public var fingerprint: String { DatasetFingerprint.of(samples()) }
-}
-
-/// The dataset fingerprint: sample count and XXH64 over every (key, label) in id order.
-public enum DatasetFingerprint {
-    /// `N-<16 hex digits>`.
-    public static func of(_ samples: [SampleInfo]) -> String {
-        var bytes: [UInt8] = []
-        for s in samples {
-            bytes.append(contentsOf: Array(s.key.utf8))
-            bytes.append(0)
-            bytes.append(contentsOf: Array(String(s.label ?? -1).utf8))
-            bytes.append(0x0A)
-        }
-        let h = XXH64.hash(bytes)
-        let hex = String(h, radix: 16)
-        return "\(samples.count)-" + String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    public var fingerprint: String { DatasetFingerprint.of(samples().map { (key: $0.key, label: $0.label) }) }
 }

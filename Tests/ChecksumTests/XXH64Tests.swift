@@ -1,5 +1,5 @@
 import Testing
-@testable import Store
+@testable import Checksum
 
 /// Reference values from the Python `xxhash` package (xxh64, little-endian digest as an integer).
 @Suite struct XXH64Tests {

@@ -1,0 +1,56 @@
+/// One sample of a dataset: a stable id (its position), a stable key and its label.
+public struct SampleRef: Sendable, Equatable {
+    /// Position in the dataset (0-based), stable for the same files.
+    public var id: Int
+    /// Stable key: the path relative to the dataset root, or `split/index` for IDX files.
+    public var key: String
+    /// Class label.
+    public var label: Int
+    /// Creates a sample reference.
+    public init(id: Int, key: String, label: Int) {
+        self.id = id
+        self.key = key
+        self.label = label
+    }
+}
+
+/// A dataset of labelled images, addressed by sample id. Implementations are safe to read from
+/// several threads at once.
+public protocol ImageSource: Sendable {
+    /// Number of samples.
+    var count: Int { get }
+    /// Class names, in label order.
+    var classNames: [String] { get }
+    /// A short description of where the samples come from (a path, `fashion-mnist:train`, …).
+    var source: String { get }
+    /// The sample with id `id` (0..<count).
+    func sample(_ id: Int) -> SampleRef
+    /// The decoded image of sample `id`; a failure names the file.
+    func image(_ id: Int) throws(ImageError) -> Image
+}
+
+extension ImageSource {
+    /// Count and hash of keys and labels (``DatasetFingerprint``).
+    public var fingerprint: String {
+        var f = DatasetFingerprint()
+        for i in 0..<count {
+            let s = sample(i)
+            f.add(key: s.key, label: s.label)
+        }
+        return f.value
+    }
+
+    /// Decodes every sample's image and returns the ones that fail, with their errors: what
+    /// precompute records as bad samples when it runs without `--strict`.
+    public func scanForBadSamples(_ ids: Range<Int>? = nil) -> [(SampleRef, ImageError)] {
+        var bad: [(SampleRef, ImageError)] = []
+        for i in ids ?? 0..<count {
+            do {
+                _ = try image(i)
+            } catch {
+                bad.append((sample(i), error))
+            }
+        }
+        return bad
+    }
+}
