@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "tinydistill", targets: ["tinydistill"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Images", targets: ["Images"]),
+        .library(name: "Augment", targets: ["Augment"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
@@ -42,6 +43,11 @@ let package = Package(
             dependencies: ["Checksum", "CTurboJPEG", "CImageCodecs"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // Augmentation: policy, seed → explicit parameters (pixel ops come next).
+        .target(
+            name: "Augment",
+            dependencies: ["Checksum"]
+        ),
         // The compressed SQLite logit store: schema, chunk codec, writer, reader.
         .target(
             name: "Store",
@@ -73,6 +79,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
+        .testTarget(name: "AugmentTests", dependencies: ["Augment"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),

@@ -1,0 +1,72 @@
+/// The counter-based random stream behind ``AugParams/decode(seed:policy:width:height:)``: draw i of
+/// seed s is `mix(s ⊕ mix(i))` (SplitMix64's output function). No global state; the draws depend only on
+/// the seed and their position, so any thread in any order reproduces them.
+public struct AugRNG: Sendable {
+    /// The seed.
+    public let seed: UInt64
+    /// Draws taken so far.
+    public private(set) var counter: UInt64 = 0
+
+    /// A stream for `seed`.
+    public init(seed: UInt64) { self.seed = seed }
+
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        defer { counter &+= 1 }
+        return Self.mix(seed ^ Self.mix(counter &+ 0xA076_1D64_78BD_642F))
+    }
+
+    /// Uniform in [0, 1), 53 bits.
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Uniform in [a, b).
+    public mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
+
+    /// Uniform integer in a...b (inclusive), like Python's `random.randint` and torch.randint(a, b + 1).
+    public mutating func int(_ a: Int, _ b: Int) -> Int {
+        precondition(b >= a)
+        return a + Int(next().multipliedFullWidth(by: UInt64(b - a + 1)).high)
+    }
+
+    /// True with probability `p`.
+    public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
+
+    /// Standard normal (Marsaglia's polar method: only log and sqrt).
+    public mutating func normal() -> Double {
+        while true {
+            let u = uniform(-1, 1), v = uniform(-1, 1)
+            let s = u * u + v * v
+            if s > 0 && s < 1 { return u * (-2 * DetMath.log(s) / s).squareRoot() }
+        }
+    }
+
+    /// Gamma(shape, 1) (Marsaglia–Tsang; shape < 1 by boosting).
+    public mutating func gamma(_ shape: Double) -> Double {
+        if shape < 1 {
+            let g = gamma(shape + 1)
+            return g * DetMath.exp(DetMath.log(max(uniform(), 0x1p-60)) / shape)
+        }
+        let d = shape - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            let x = normal()
+            let v0 = 1 + c * x
+            if v0 <= 0 { continue }
+            let v = v0 * v0 * v0
+            let u = max(uniform(), 0x1p-60)
+            if DetMath.log(u) < 0.5 * x * x + d - d * v + d * DetMath.log(v) { return d * v }
+        }
+    }
+
+    /// Beta(a, b).
+    public mutating func beta(_ a: Double, _ b: Double) -> Double {
+        let x = gamma(a), y = gamma(b)
+        return x / (x + y)
+    }
+}
