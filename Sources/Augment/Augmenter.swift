@@ -1,0 +1,67 @@
+/// Applies decoded ``AugParams`` to pixels: crop → resize to the output size → flip → RandAugment
+/// steps (uint8, Pillow semantics), then normalisation and random erasing (float32).
+public struct Augmenter: Sendable {
+    /// The policy.
+    public let policy: AugmentPolicy
+
+    /// An augmenter for `policy`.
+    public init(policy: AugmentPolicy) { self.policy = policy }
+
+    /// The augmented uint8 image (before normalisation and erasing).
+    public func pixels(_ image: PixelBuffer, _ params: AugParams) -> PixelBuffer {
+        let side = policy.outputSize
+        let crop = image.cropped(params.crop)
+        var img = PixelBuffer(
+            width: side, height: side, channels: image.channels,
+            bytes: Resample.resize(crop.bytes, width: crop.width, height: crop.height, channels: crop.channels,
+                                   toWidth: side, height: side, kind: policy.interpolation))
+        if params.flip { img = img.flippedHorizontally() }
+        let fill = image.channels == 1 ? [policy.fill[0]] : policy.fill
+        for step in params.steps where step.applied {
+            img = Self.apply(step, to: img, kind: policy.interpolation, fill: fill)
+        }
+        return img
+    }
+
+    /// One RandAugment step.
+    public static func apply(_ step: AugParams.Step, to img: PixelBuffer, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> PixelBuffer {
+        let a = step.argument
+        switch step.op {
+        case .autoContrast: return PixelOps.autoContrast(img)
+        case .equalize: return PixelOps.equalize(img)
+        case .invert: return PixelOps.invert(img)
+        case .rotate: return a == 0 ? img : PixelOps.rotate(img, degrees: a, kind: kind, fill: fill)
+        case .posterizeIncreasing: return PixelOps.posterize(img, bits: Int(a))
+        case .solarizeIncreasing: return PixelOps.solarize(img, threshold: Int(a))
+        case .solarizeAdd: return PixelOps.solarizeAdd(img, add: Int(a))
+        case .colorIncreasing: return PixelOps.color(img, factor: a)
+        case .contrastIncreasing: return PixelOps.contrast(img, factor: a)
+        case .brightnessIncreasing: return PixelOps.brightness(img, factor: a)
+        case .sharpnessIncreasing: return PixelOps.sharpness(img, factor: a)
+        case .shearX: return PixelOps.affine(img, matrix: [1, a, 0, 0, 1, 0], kind: kind, fill: fill)
+        case .shearY: return PixelOps.affine(img, matrix: [1, 0, 0, a, 1, 0], kind: kind, fill: fill)
+        case .translateXRel: return PixelOps.affine(img, matrix: [1, 0, a * Double(img.width), 0, 1, 0], kind: kind, fill: fill)
+        case .translateYRel: return PixelOps.affine(img, matrix: [1, 0, 0, 0, 1, a * Double(img.height)], kind: kind, fill: fill)
+        }
+    }
+
+    /// Normalised float32 CHW planes: (p/255 − mean)/std per channel, then the erased box filled with
+    /// N(0, 1) noise drawn from the params' noise seed (row-major, channel-major), as timm's pixel mode.
+    public func normalized(_ img: PixelBuffer, _ params: AugParams) -> [Float] {
+        let c = img.channels, n = img.width * img.height
+        var out = [Float](repeating: 0, count: c * n)
+        for ch in 0..<c {
+            let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
+            for p in 0..<n { out[ch * n + p] = (Float(img.bytes[p * c + ch]) / 255 - mean) / std }
+        }
+        if let e = params.erase {
+            var rng = AugRNG(seed: params.eraseNoiseSeed)
+            for ch in 0..<c {
+                for y in e.y..<(e.y + e.height) {
+                    for x in e.x..<(e.x + e.width) { out[ch * n + y * img.width + x] = Float(rng.normal()) }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,233 @@
+/// RandAugment's pixel operations with Pillow's semantics (the library timm applies them through):
+/// lookup-table ops in integers, enhance ops as Pillow's float32 blend, geometric ops as Pillow's
+/// affine transform with its bilinear or bicubic sampler and a constant fill. Each is a pure function
+/// of its input bytes and argument; float steps use only IEEE basic operations in a fixed order.
+public enum PixelOps {
+    // MARK: lookup-table ops
+
+    static func applyLUT(_ img: PixelBuffer, _ lut: [[UInt8]]) -> PixelBuffer {
+        var out = img
+        let c = img.channels
+        for i in 0..<img.bytes.count { out.bytes[i] = lut[i % c][Int(img.bytes[i])] }
+        return out
+    }
+
+    static func histograms(_ img: PixelBuffer) -> [[Int]] {
+        var h = [[Int]](repeating: [Int](repeating: 0, count: 256), count: img.channels)
+        for i in 0..<img.bytes.count { h[i % img.channels][Int(img.bytes[i])] += 1 }
+        return h
+    }
+
+    /// 255 − p.
+    public static func invert(_ img: PixelBuffer) -> PixelBuffer {
+        applyLUT(img, Array(repeating: (0...255).map { UInt8(255 - $0) }, count: img.channels))
+    }
+
+    /// Keeps the `bits` most significant bits (8 or more: unchanged; 0: black).
+    public static func posterize(_ img: PixelBuffer, bits: Int) -> PixelBuffer {
+        if bits >= 8 { return img }
+        let mask = UInt8(truncatingIfNeeded: ~((1 << (8 - max(bits, 0))) - 1))
+        return applyLUT(img, Array(repeating: (0...255).map { UInt8($0) & mask }, count: img.channels))
+    }
+
+    /// Inverts every value at or above `threshold`.
+    public static func solarize(_ img: PixelBuffer, threshold: Int) -> PixelBuffer {
+        applyLUT(img, Array(repeating: (0...255).map { UInt8($0 < threshold ? $0 : 255 - $0) }, count: img.channels))
+    }
+
+    /// Adds `add` (saturating) to every value below `threshold` (timm's solarize_add).
+    public static func solarizeAdd(_ img: PixelBuffer, add: Int, threshold: Int = 128) -> PixelBuffer {
+        applyLUT(img, Array(repeating: (0...255).map { UInt8($0 < threshold ? min(255, $0 + add) : $0) }, count: img.channels))
+    }
+
+    /// Stretches each channel's range to 0…255 (Pillow's autocontrast, no cutoff).
+    public static func autoContrast(_ img: PixelBuffer) -> PixelBuffer {
+        let lut = histograms(img).map { h -> [UInt8] in
+            guard let lo = h.firstIndex(where: { $0 > 0 }), let hi = h.lastIndex(where: { $0 > 0 }), hi > lo else {
+                return (0...255).map { UInt8($0) }
+            }
+            let scale = 255.0 / Double(hi - lo)
+            let offset = -Double(lo) * scale
+            return (0...255).map { UInt8(min(max(Int(Double($0) * scale + offset), 0), 255)) }
+        }
+        return applyLUT(img, lut)
+    }
+
+    /// Histogram equalisation per channel (Pillow's equalize).
+    public static func equalize(_ img: PixelBuffer) -> PixelBuffer {
+        let lut = histograms(img).map { h -> [UInt8] in
+            let nonzero = h.filter { $0 > 0 }
+            let identity = (0...255).map { UInt8($0) }
+            guard nonzero.count > 1 else { return identity }
+            let step = (nonzero.reduce(0, +) - nonzero.last!) / 255
+            guard step > 0 else { return identity }
+            var n = step / 2
+            var out = [UInt8](repeating: 0, count: 256)
+            for i in 0..<256 {
+                out[i] = UInt8(min(n / step, 255))
+                n += h[i]
+            }
+            return out
+        }
+        return applyLUT(img, lut)
+    }
+
+    // MARK: enhance ops: blend(degenerate, image, factor) as Pillow's ImagingBlend
+
+    static func blend(_ degenerate: [UInt8], _ img: PixelBuffer, _ factor: Double) -> PixelBuffer {
+        let alpha = Float(factor)
+        var out = img
+        let inside = alpha >= 0 && alpha <= 1
+        for i in 0..<img.bytes.count {
+            let a = Int(degenerate[i]), b = Int(img.bytes[i])
+            let v = Float(a) + alpha * Float(b - a)
+            if inside {
+                out.bytes[i] = UInt8(truncatingIfNeeded: Int(v))
+            } else {
+                out.bytes[i] = v <= 0 ? 0 : v >= 255 ? 255 : UInt8(v)
+            }
+        }
+        return out
+    }
+
+    /// Pillow's RGB → L: (19595 R + 38470 G + 7471 B + 2¹⁵) >> 16.
+    static func luminance(_ img: PixelBuffer) -> [UInt8] {
+        if img.channels == 1 { return img.bytes }
+        var l = [UInt8](repeating: 0, count: img.width * img.height)
+        for p in 0..<l.count {
+            let r = Int(img.bytes[3 * p]), g = Int(img.bytes[3 * p + 1]), b = Int(img.bytes[3 * p + 2])
+            l[p] = UInt8((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
+        }
+        return l
+    }
+
+    static func spread(_ gray: [UInt8], channels: Int) -> [UInt8] {
+        channels == 1 ? gray : gray.flatMap { [$0, $0, $0] }
+    }
+
+    /// Colour saturation: blend with the image's grayscale version.
+    public static func color(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
+        blend(spread(luminance(img), channels: img.channels), img, factor)
+    }
+
+    /// Contrast: blend with a flat image of the rounded mean luminance.
+    public static func contrast(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
+        let l = luminance(img)
+        let mean = Int(Double(l.reduce(0) { $0 + Int($1) }) / Double(l.count) + 0.5)
+        return blend([UInt8](repeating: UInt8(mean), count: img.bytes.count), img, factor)
+    }
+
+    /// Brightness: blend with black.
+    public static func brightness(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
+        blend([UInt8](repeating: 0, count: img.bytes.count), img, factor)
+    }
+
+    /// Sharpness: blend with Pillow's SMOOTH-filtered image (3×3 kernel 1 1 1 / 1 5 1 / 1 1 1, ÷13,
+    /// border pixels kept).
+    public static func sharpness(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
+        let w = img.width, h = img.height, c = img.channels
+        var smooth = img.bytes
+        if w >= 3 && h >= 3 {
+            let k1 = Float(1) / 13, k5 = Float(5) / 13
+            for y in 1..<(h - 1) {
+                for x in 1..<(w - 1) {
+                    for ch in 0..<c {
+                        func p(_ dx: Int, _ dy: Int) -> Float { Float(img.bytes[((y + dy) * w + x + dx) * c + ch]) }
+                        var ss: Float = 0
+                        ss += p(-1, 1) * k1 + p(0, 1) * k1 + p(1, 1) * k1
+                        ss += p(-1, 0) * k1 + p(0, 0) * k5 + p(1, 0) * k1
+                        ss += p(-1, -1) * k1 + p(0, -1) * k1 + p(1, -1) * k1
+                        smooth[(y * w + x) * c + ch] = ss <= 0 ? 0 : ss >= 255 ? 255 : UInt8(ss + 0.5)
+                    }
+                }
+            }
+        }
+        return blend(smooth, img, factor)
+    }
+
+    // MARK: geometric ops: Pillow's generic affine transform
+
+    /// Output pixel (x, y) samples the input at `m · (x + ½, y + ½, 1)`; outside the input the output
+    /// keeps `fill`.
+    public static func affine(_ img: PixelBuffer, matrix m: [Double], kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> PixelBuffer {
+        let w = img.width, h = img.height, c = img.channels
+        var out = [UInt8](repeating: 0, count: img.bytes.count)
+        for p in 0..<(w * h) { for ch in 0..<c { out[p * c + ch] = fill[min(ch, fill.count - 1)] } }
+        @inline(__always) func px(_ x: Int, _ y: Int, _ ch: Int) -> Double { Double(img.bytes[(y * w + x) * c + ch]) }
+        @inline(__always) func xclip(_ x: Int) -> Int { x < 0 ? 0 : x < w ? x : w - 1 }
+        @inline(__always) func yclip(_ y: Int) -> Int { y < 0 ? 0 : y < h ? y : h - 1 }
+        @inline(__always) func cubic(_ v1: Double, _ v2: Double, _ v3: Double, _ v4: Double, _ d: Double) -> Double {
+            let p1 = v2
+            let p2 = -v1 + v3
+            let p3 = 2 * (v1 - v2) + v3 - v4
+            let p4 = -v1 + v2 - v3 + v4
+            return p1 + d * (p2 + d * (p3 + d * p4))
+        }
+        for y in 0..<h {
+            for x in 0..<w {
+                let xo = Double(x) + 0.5, yo = Double(y) + 0.5
+                var xin = m[0] * xo + m[1] * yo + m[2]
+                var yin = m[3] * xo + m[4] * yo + m[5]
+                if xin < 0 || xin >= Double(w) || yin < 0 || yin >= Double(h) { continue }
+                xin -= 0.5
+                yin -= 0.5
+                let fx = Int(xin.rounded(.down)), fy = Int(yin.rounded(.down))
+                let dx = xin - Double(fx), dy = yin - Double(fy)
+                for ch in 0..<c {
+                    var v: Double
+                    switch kind {
+                    case .bilinear:
+                        let x0 = xclip(fx), x1 = xclip(fx + 1)
+                        let r0 = yclip(fy)
+                        var v1 = px(x0, r0, ch) + (px(x1, r0, ch) - px(x0, r0, ch)) * dx
+                        var v2 = v1
+                        if fy + 1 >= 0 && fy + 1 < h { v2 = px(x0, fy + 1, ch) + (px(x1, fy + 1, ch) - px(x0, fy + 1, ch)) * dx }
+                        v1 = v1 + (v2 - v1) * dy
+                        v = v1
+                    case .bicubic:
+                        let bx = fx - 1, by = fy - 1
+                        let xs = (xclip(bx), xclip(bx + 1), xclip(bx + 2), xclip(bx + 3))
+                        func row(_ r: Int) -> Double { cubic(px(xs.0, r, ch), px(xs.1, r, ch), px(xs.2, r, ch), px(xs.3, r, ch), dx) }
+                        let v1 = row(yclip(by))
+                        let v2 = by + 1 >= 0 && by + 1 < h ? row(by + 1) : v1
+                        let v3 = by + 2 >= 0 && by + 2 < h ? row(by + 2) : v2
+                        let v4 = by + 3 >= 0 && by + 3 < h ? row(by + 3) : v3
+                        v = cubic(v1, v2, v3, v4, dy)
+                    }
+                    out[(y * w + x) * c + ch] = v <= 0 ? 0 : v >= 255 ? 255 : UInt8(v)
+                }
+            }
+        }
+        return PixelBuffer(width: w, height: h, channels: c, bytes: out)
+    }
+
+    /// cos and sin of `degrees` from Taylor series (IEEE basic operations only), rounded to 15
+    /// decimals as Pillow's rotate rounds them.
+    static func cosSin(degrees: Double) -> (Double, Double) {
+        let r = degrees * (Double.pi / 180)
+        var term = 1.0, cosSum = 1.0
+        var sTerm = r, sinSum = r
+        let r2 = r * r
+        for i in 1...12 {
+            term *= -r2 / Double((2 * i - 1) * (2 * i))
+            cosSum += term
+            sTerm *= -r2 / Double((2 * i) * (2 * i + 1))
+            sinSum += sTerm
+        }
+        func round15(_ v: Double) -> Double { (v * 1e15).rounded(.toNearestOrEven) / 1e15 }
+        return (round15(cosSum), round15(sinSum))
+    }
+
+    /// Rotation by `degrees` counter-clockwise about the centre (Pillow's Image.rotate, no expand).
+    public static func rotate(_ img: PixelBuffer, degrees: Double, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> PixelBuffer {
+        let (cs, sn) = cosSin(degrees: -degrees)
+        let cx = Double(img.width) / 2, cy = Double(img.height) / 2
+        // The inverse map, centred: x_in = cs·(x − cx) + sn·(y − cy) + cx, y_in = −sn·(x − cx) + cs·(y − cy) + cy.
+        var m = [cs, sn, 0.0, -sn, cs, 0.0]
+        m[2] = m[0] * -cx + m[1] * -cy
+        m[5] = m[3] * -cx + m[4] * -cy
+        m[2] += cx
+        m[5] += cy
+        return affine(img, matrix: m, kind: kind, fill: fill)
+    }
+}

@@ -1,0 +1,110 @@
+/// Separable antialiased resizing with the coefficients and 22-bit fixed-point accumulation of
+/// Pillow's `Image.resize` (Resample.c), so a crop resized here matches torchvision's
+/// RandomResizedCrop on PIL images byte for byte: coefficients come from IEEE double arithmetic on
+/// polynomials (the same on every machine), pixels from integer arithmetic.
+public enum Resample {
+    static let precisionBits = 22
+
+    @inline(__always) static func filter(_ kind: AugmentPolicy.Interpolation, _ v: Double) -> Double {
+        let x = abs(v)
+        switch kind {
+        case .bilinear:
+            return x < 1 ? 1 - x : 0
+        case .bicubic:
+            let a = -0.5
+            if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
+            if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
+            return 0
+        }
+    }
+
+    static func support(_ kind: AugmentPolicy.Interpolation) -> Double { kind == .bilinear ? 1 : 2 }
+
+    /// Per output position: first input index, tap count, and `ksize` fixed-point weights.
+    static func coefficients(inSize: Int, outSize: Int, kind: AugmentPolicy.Interpolation) -> (bounds: [Int], ksize: Int, weights: [Int32]) {
+        let scale = Double(inSize) / Double(outSize)
+        let filterScale = max(scale, 1)
+        let sup = support(kind) * filterScale
+        let ksize = Int(sup.rounded(.up)) * 2 + 1
+        var bounds = [Int](repeating: 0, count: outSize * 2)
+        var weights = [Int32](repeating: 0, count: outSize * ksize)
+        var pre = [Double](repeating: 0, count: ksize)
+        for xx in 0..<outSize {
+            let center = (Double(xx) + 0.5) * scale
+            let ss = 1 / filterScale
+            let xmin = max(Int(center - sup + 0.5), 0)
+            let xmax = min(Int(center + sup + 0.5), inSize) - xmin
+            var ww = 0.0
+            for x in 0..<xmax {
+                let w = filter(kind, (Double(x + xmin) - center + 0.5) * ss)
+                pre[x] = w
+                ww += w
+            }
+            for x in 0..<xmax {
+                var w = pre[x]
+                if ww != 0 { w /= ww }
+                let fixed = w < 0 ? Int32(-0.5 + w * Double(1 << precisionBits)) : Int32(0.5 + w * Double(1 << precisionBits))
+                weights[xx * ksize + x] = fixed
+            }
+            bounds[xx * 2] = xmin
+            bounds[xx * 2 + 1] = xmax
+        }
+        return (bounds, ksize, weights)
+    }
+
+    @inline(__always) static func clip8(_ v: Int32) -> UInt8 {
+        if v >= Int32(255) << precisionBits { return 255 }
+        if v <= 0 { return 0 }
+        return UInt8(truncatingIfNeeded: v >> precisionBits)
+    }
+
+    /// Resizes `src` (rows packed, `channels` interleaved) from `w × h` to `ow × oh`.
+    public static func resize(_ src: [UInt8], width w: Int, height h: Int, channels c: Int, toWidth ow: Int, height oh: Int,
+                              kind: AugmentPolicy.Interpolation) -> [UInt8] {
+        var cur = src
+        var cw = w
+        if ow != w {
+            let (bounds, ksize, k) = coefficients(inSize: w, outSize: ow, kind: kind)
+            var out = [UInt8](repeating: 0, count: ow * h * c)
+            cur.withUnsafeBufferPointer { s in
+                k.withUnsafeBufferPointer { k in
+                    out.withUnsafeMutableBufferPointer { o in
+                        for y in 0..<h {
+                            let row = y * w * c
+                            for xx in 0..<ow {
+                                let xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1]
+                                for ch in 0..<c {
+                                    var ss: Int32 = 1 << (precisionBits - 1)
+                                    for x in 0..<xmax { ss &+= Int32(s[row + (x + xmin) * c + ch]) &* k[xx * ksize + x] }
+                                    o[(y * ow + xx) * c + ch] = clip8(ss)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            cur = out
+            cw = ow
+        }
+        if oh != h {
+            let (bounds, ksize, k) = coefficients(inSize: h, outSize: oh, kind: kind)
+            var out = [UInt8](repeating: 0, count: cw * oh * c)
+            cur.withUnsafeBufferPointer { s in
+                k.withUnsafeBufferPointer { k in
+                    out.withUnsafeMutableBufferPointer { o in
+                        for yy in 0..<oh {
+                            let ymin = bounds[yy * 2], ymax = bounds[yy * 2 + 1]
+                            for x in 0..<(cw * c) {
+                                var ss: Int32 = 1 << (precisionBits - 1)
+                                for y in 0..<ymax { ss &+= Int32(s[(y + ymin) * cw * c + x]) &* k[yy * ksize + y] }
+                                o[yy * cw * c + x] = clip8(ss)
+                            }
+                        }
+                    }
+                }
+            }
+            cur = out
+        }
+        return cur
+    }
+}
