@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "Store",
                 "Images",
+                "Augment",
                 "Checksum",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,6 +75,8 @@ let package = Package(
             dependencies: [
                 "Pipeline",
                 "Store",
+                "Images",
+                "Augment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
