@@ -43,10 +43,11 @@ let package = Package(
             dependencies: ["Checksum", "CTurboJPEG", "CImageCodecs"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        // Augmentation: policy, seed → explicit parameters (pixel ops come next).
+        // Augmentation: policy, seed → explicit parameters, Pillow-exact pixel operations.
         .target(
             name: "Augment",
-            dependencies: ["Checksum"]
+            dependencies: ["Checksum"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // The compressed SQLite logit store: schema, chunk codec, writer, reader.
         .target(
@@ -103,6 +104,17 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/StoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "AugmentBenchmarks",
+            dependencies: [
+                "Augment",
+                "Images",
+                "Pipeline",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/AugmentBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
