@@ -65,3 +65,25 @@ public struct Augmenter: Sendable {
         return out
     }
 }
+
+extension Augmenter {
+    /// Mixes this sample's normalised planes `a` with its partner's `b` (same shape) as the params'
+    /// Mixup (λ·a + (1 − λ)·b) or CutMix (b pasted into the box); returns `a` unchanged without mix.
+    public func mixed(_ a: [Float], with b: [Float], params: AugParams, channels: Int) -> [Float] {
+        guard let m = params.mix else { return a }
+        precondition(a.count == b.count)
+        let side = policy.outputSize, n = side * side
+        var out = a
+        if m.cutmix, let box = m.box {
+            for ch in 0..<channels {
+                for y in box.y..<(box.y + box.height) {
+                    for x in box.x..<(box.x + box.width) { out[ch * n + y * side + x] = b[ch * n + y * side + x] }
+                }
+            }
+        } else {
+            let l = Float(m.lambda)
+            for i in 0..<out.count { out[i] = a[i] * l + b[i] * (1 - l) }
+        }
+        return out
+    }
+}

@@ -201,3 +201,24 @@ import Testing
         #expect(throws: AugmentError.self) { try AugmentPolicy.parse(Array("{not json".utf8), source: "z.json") }
     }
 }
+
+@Suite struct AugmentPolicySchemaTests {
+    @Test func schemaFileCoversTheEncodedKeys() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("schemas/augment-policy.schema.json")
+        let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let properties = schema["properties"] as! [String: Any]
+        var p = AugmentPolicy.tinyViT()
+        p.mix = .init(mixupAlpha: 0.8, cutmixAlpha: 1, probability: 1, switchProbability: 0.5)
+        let encoded = try JSONSerialization.jsonObject(with: Data(p.canonicalJSON().utf8)) as! [String: Any]
+        #expect(Set(encoded.keys).isSubset(of: Set(properties.keys)))
+        #expect(Set(schema["required"] as! [String]).isSubset(of: Set(encoded.keys)))
+        for (key, value) in encoded {
+            guard let nested = value as? [String: Any], let sub = properties[key] as? [String: Any],
+                  let subProps = sub["properties"] as? [String: Any] else { continue }
+            #expect(Set(nested.keys) == Set(subProps.keys), "\(key)")
+        }
+        let ops = (((properties["rand_augment"] as! [String: Any])["properties"] as! [String: Any])["ops"] as! [String: Any])["items"] as! [String: Any]
+        #expect(Set(ops["enum"] as! [String]) == Set(RandAugmentOp.allCases.map(\.rawValue)))
+    }
+}
