@@ -53,3 +53,29 @@ import Testing
         #expect(Set(serial).count == 48)
     }
 }
+
+@Suite struct MixTests {
+    @Test func mixupBlendsAndCutmixPastesTheBox() {
+        var policy = AugmentPolicy.tinyViT(outputSize: 8)
+        policy.mix = .init(mixupAlpha: 0.8, cutmixAlpha: 1.0, probability: 1, switchProbability: 0.5)
+        let augmenter = Augmenter(policy: policy)
+        let a = [Float](repeating: 1, count: 3 * 64), b = [Float](repeating: -1, count: 3 * 64)
+        var sawMixup = false, sawCutmix = false
+        for seed in UInt64(0)..<64 {
+            let params = AugParams.decode(seed: seed, policy: policy, width: 20, height: 20)
+            let m = params.mix!
+            let out = augmenter.mixed(a, with: b, params: params, channels: 3)
+            if m.cutmix {
+                sawCutmix = true
+                let pasted = out.filter { $0 == -1 }.count
+                #expect(pasted == 3 * (m.box!.width * m.box!.height))
+                // λ is this sample's share of the area.
+                #expect(abs(Double(out.filter { $0 == 1 }.count) / Double(out.count) - m.lambda) < 1e-9)
+            } else {
+                sawMixup = true
+                #expect(out.allSatisfy { abs(Double($0) - (2 * m.lambda - 1)) < 1e-5 })
+            }
+        }
+        #expect(sawMixup && sawCutmix)
+    }
+}
