@@ -28,9 +28,16 @@ public struct PixelBuffer: Sendable, Equatable {
     /// Mirrored left to right.
     public func flippedHorizontally() -> PixelBuffer {
         var out = bytes
-        for y in 0..<height {
-            for x in 0..<width {
-                for c in 0..<channels { out[(y * width + x) * channels + c] = bytes[(y * width + (width - 1 - x)) * channels + c] }
+        let c = channels, w = width
+        bytes.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                for y in 0..<height {
+                    let row = y * w * c
+                    for x in 0..<w {
+                        let d = row + x * c, from = row + (w - 1 - x) * c
+                        for ch in 0..<c { o[d + ch] = s[from + ch] }
+                    }
+                }
             }
         }
         return PixelBuffer(width: width, height: height, channels: channels, bytes: out)

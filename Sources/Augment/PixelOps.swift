@@ -132,7 +132,7 @@ public enum PixelOps {
             for y in 1..<(h - 1) {
                 for x in 1..<(w - 1) {
                     for ch in 0..<c {
-                        func p(_ dx: Int, _ dy: Int) -> Float { Float(img.bytes[((y + dy) * w + x + dx) * c + ch]) }
+                        @inline(__always) func p(_ dx: Int, _ dy: Int) -> Float { Float(img.bytes[((y + dy) * w + x + dx) * c + ch]) }
                         var ss: Float = 0
                         ss += p(-1, 1) * k1 + p(0, 1) * k1 + p(1, 1) * k1
                         ss += p(-1, 0) * k1 + p(0, 0) * k5 + p(1, 0) * k1
@@ -153,48 +153,65 @@ public enum PixelOps {
         let w = img.width, h = img.height, c = img.channels
         var out = [UInt8](repeating: 0, count: img.bytes.count)
         for p in 0..<(w * h) { for ch in 0..<c { out[p * c + ch] = fill[min(ch, fill.count - 1)] } }
-        @inline(__always) func px(_ x: Int, _ y: Int, _ ch: Int) -> Double { Double(img.bytes[(y * w + x) * c + ch]) }
-        @inline(__always) func xclip(_ x: Int) -> Int { x < 0 ? 0 : x < w ? x : w - 1 }
-        @inline(__always) func yclip(_ y: Int) -> Int { y < 0 ? 0 : y < h ? y : h - 1 }
-        @inline(__always) func cubic(_ v1: Double, _ v2: Double, _ v3: Double, _ v4: Double, _ d: Double) -> Double {
+        // Pixels as SIMD4<Double> lanes (one per channel): every lane sees exactly Pillow's per-band
+        // IEEE operations, in Pillow's order.
+        var lanes = [SIMD4<Double>](repeating: .zero, count: w * h)
+        for p in 0..<(w * h) {
+            for ch in 0..<c { lanes[p][ch] = Double(img.bytes[p * c + ch]) }
+        }
+        @inline(__always) func cubic(_ v1: SIMD4<Double>, _ v2: SIMD4<Double>, _ v3: SIMD4<Double>, _ v4: SIMD4<Double>, _ d: Double) -> SIMD4<Double> {
             let p1 = v2
             let p2 = -v1 + v3
             let p3 = 2 * (v1 - v2) + v3 - v4
             let p4 = -v1 + v2 - v3 + v4
             return p1 + d * (p2 + d * (p3 + d * p4))
         }
-        for y in 0..<h {
-            for x in 0..<w {
-                let xo = Double(x) + 0.5, yo = Double(y) + 0.5
-                var xin = m[0] * xo + m[1] * yo + m[2]
-                var yin = m[3] * xo + m[4] * yo + m[5]
-                if xin < 0 || xin >= Double(w) || yin < 0 || yin >= Double(h) { continue }
-                xin -= 0.5
-                yin -= 0.5
-                let fx = Int(xin.rounded(.down)), fy = Int(yin.rounded(.down))
-                let dx = xin - Double(fx), dy = yin - Double(fy)
-                for ch in 0..<c {
-                    var v: Double
-                    switch kind {
-                    case .bilinear:
-                        let x0 = xclip(fx), x1 = xclip(fx + 1)
-                        let r0 = yclip(fy)
-                        var v1 = px(x0, r0, ch) + (px(x1, r0, ch) - px(x0, r0, ch)) * dx
-                        var v2 = v1
-                        if fy + 1 >= 0 && fy + 1 < h { v2 = px(x0, fy + 1, ch) + (px(x1, fy + 1, ch) - px(x0, fy + 1, ch)) * dx }
-                        v1 = v1 + (v2 - v1) * dy
-                        v = v1
-                    case .bicubic:
-                        let bx = fx - 1, by = fy - 1
-                        let xs = (xclip(bx), xclip(bx + 1), xclip(bx + 2), xclip(bx + 3))
-                        func row(_ r: Int) -> Double { cubic(px(xs.0, r, ch), px(xs.1, r, ch), px(xs.2, r, ch), px(xs.3, r, ch), dx) }
-                        let v1 = row(yclip(by))
-                        let v2 = by + 1 >= 0 && by + 1 < h ? row(by + 1) : v1
-                        let v3 = by + 2 >= 0 && by + 2 < h ? row(by + 2) : v2
-                        let v4 = by + 3 >= 0 && by + 3 < h ? row(by + 3) : v3
-                        v = cubic(v1, v2, v3, v4, dy)
+        lanes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { o in
+                @inline(__always) func xclip(_ x: Int) -> Int { x < 0 ? 0 : x < w ? x : w - 1 }
+                @inline(__always) func yclip(_ y: Int) -> Int { y < 0 ? 0 : y < h ? y : h - 1 }
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let xo = Double(x) + 0.5, yo = Double(y) + 0.5
+                        var xin = m[0] * xo + m[1] * yo + m[2]
+                        var yin = m[3] * xo + m[4] * yo + m[5]
+                        if xin < 0 || xin >= Double(w) || yin < 0 || yin >= Double(h) { continue }
+                        xin -= 0.5
+                        yin -= 0.5
+                        let fx = Int(xin.rounded(.down)), fy = Int(yin.rounded(.down))
+                        let dx = xin - Double(fx), dy = yin - Double(fy)
+                        let v: SIMD4<Double>
+                        switch kind {
+                        case .bilinear:
+                            let x0 = xclip(fx), x1 = xclip(fx + 1)
+                            let r0 = yclip(fy) * w
+                            var v1 = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * dx
+                            var v2 = v1
+                            if fy + 1 >= 0 && fy + 1 < h {
+                                let r1 = (fy + 1) * w
+                                v2 = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * dx
+                            }
+                            v1 = v1 + (v2 - v1) * dy
+                            v = v1
+                        case .bicubic:
+                            let bx = fx - 1, by = fy - 1
+                            let x0 = xclip(bx), x1 = xclip(bx + 1), x2 = xclip(bx + 2), x3 = xclip(bx + 3)
+                            @inline(__always) func row(_ r: Int) -> SIMD4<Double> {
+                                let base = r * w
+                                return cubic(src[base + x0], src[base + x1], src[base + x2], src[base + x3], dx)
+                            }
+                            let v1 = row(yclip(by))
+                            let v2 = by + 1 >= 0 && by + 1 < h ? row(by + 1) : v1
+                            let v3 = by + 2 >= 0 && by + 2 < h ? row(by + 2) : v2
+                            let v4 = by + 3 >= 0 && by + 3 < h ? row(by + 3) : v3
+                            v = cubic(v1, v2, v3, v4, dy)
+                        }
+                        let base = (y * w + x) * c
+                        for ch in 0..<c {
+                            let e = v[ch]
+                            o[base + ch] = e <= 0 ? 0 : e >= 255 ? 255 : UInt8(e)
+                        }
                     }
-                    out[(y * w + x) * c + ch] = v <= 0 ? 0 : v >= 255 ? 255 : UInt8(v)
                 }
             }
         }

@@ -69,14 +69,31 @@ public enum Resample {
             cur.withUnsafeBufferPointer { s in
                 k.withUnsafeBufferPointer { k in
                     out.withUnsafeMutableBufferPointer { o in
+                        let half: Int32 = 1 << (precisionBits - 1)
                         for y in 0..<h {
-                            let row = y * w * c
+                            let row = s.baseAddress! + y * w * c
+                            let orow = o.baseAddress! + y * ow * c
                             for xx in 0..<ow {
                                 let xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1]
-                                for ch in 0..<c {
-                                    var ss: Int32 = 1 << (precisionBits - 1)
-                                    for x in 0..<xmax { ss &+= Int32(s[row + (x + xmin) * c + ch]) &* k[xx * ksize + x] }
-                                    o[(y * ow + xx) * c + ch] = clip8(ss)
+                                let kw = k.baseAddress! + xx * ksize
+                                let p = row + xmin * c
+                                if c == 3 {
+                                    var s0 = half, s1 = half, s2 = half
+                                    for x in 0..<xmax {
+                                        let wgt = kw[x]
+                                        s0 &+= Int32(p[3 * x]) &* wgt
+                                        s1 &+= Int32(p[3 * x + 1]) &* wgt
+                                        s2 &+= Int32(p[3 * x + 2]) &* wgt
+                                    }
+                                    orow[xx * 3] = clip8(s0)
+                                    orow[xx * 3 + 1] = clip8(s1)
+                                    orow[xx * 3 + 2] = clip8(s2)
+                                } else {
+                                    for ch in 0..<c {
+                                        var ss = half
+                                        for x in 0..<xmax { ss &+= Int32(p[x * c + ch]) &* kw[x] }
+                                        orow[xx * c + ch] = clip8(ss)
+                                    }
                                 }
                             }
                         }
@@ -88,16 +105,25 @@ public enum Resample {
         }
         if oh != h {
             let (bounds, ksize, k) = coefficients(inSize: h, outSize: oh, kind: kind)
-            var out = [UInt8](repeating: 0, count: cw * oh * c)
+            let stride = cw * c
+            var out = [UInt8](repeating: 0, count: stride * oh)
+            var acc = [Int32](repeating: 0, count: stride)
             cur.withUnsafeBufferPointer { s in
                 k.withUnsafeBufferPointer { k in
                     out.withUnsafeMutableBufferPointer { o in
-                        for yy in 0..<oh {
-                            let ymin = bounds[yy * 2], ymax = bounds[yy * 2 + 1]
-                            for x in 0..<(cw * c) {
-                                var ss: Int32 = 1 << (precisionBits - 1)
-                                for y in 0..<ymax { ss &+= Int32(s[(y + ymin) * cw * c + x]) &* k[yy * ksize + y] }
-                                o[yy * cw * c + x] = clip8(ss)
+                        acc.withUnsafeMutableBufferPointer { acc in
+                            let half: Int32 = 1 << (precisionBits - 1)
+                            for yy in 0..<oh {
+                                let ymin = bounds[yy * 2], ymax = bounds[yy * 2 + 1]
+                                for x in 0..<stride { acc[x] = half }
+                                // Row by row: the same sums as Pillow's column loop, in the same order per pixel.
+                                for y in 0..<ymax {
+                                    let wgt = k[yy * ksize + y]
+                                    let row = s.baseAddress! + (y + ymin) * stride
+                                    for x in 0..<stride { acc[x] &+= Int32(row[x]) &* wgt }
+                                }
+                                let orow = o.baseAddress! + yy * stride
+                                for x in 0..<stride { orow[x] = clip8(acc[x]) }
                             }
                         }
                     }
