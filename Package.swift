@@ -88,6 +88,12 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store"]),
+        // Per-stage augmentation timings (benchmarks/augment-stages.sh).
+        .executableTarget(
+            name: "AugmentStages",
+            dependencies: ["Augment", "Images", "Pipeline"],
+            path: "Benchmarks/AugmentStages"
+        ),
         // Whole-run store throughput (benchmarks/store-throughput.sh).
         .executableTarget(
             name: "StoreThroughput",

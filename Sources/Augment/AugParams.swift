@@ -27,6 +27,15 @@ public struct AugParams: Sendable, Equatable, CustomStringConvertible {
         public var negative: Bool
         /// The op's argument (``RandAugmentOp/argument(magnitude:negative:)``).
         public var argument: Double
+
+        /// Creates a step.
+        public init(op: RandAugmentOp, applied: Bool, magnitude: Double, negative: Bool, argument: Double) {
+            self.op = op
+            self.applied = applied
+            self.magnitude = magnitude
+            self.negative = negative
+            self.argument = argument
+        }
     }
 
     /// Mixup or CutMix with a partner sample (pair mode).

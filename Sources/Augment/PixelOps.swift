@@ -8,14 +8,40 @@ public enum PixelOps {
     static func applyLUT(_ img: PixelBuffer, _ lut: [[UInt8]]) -> PixelBuffer {
         var out = img
         let c = img.channels
-        for i in 0..<img.bytes.count { out.bytes[i] = lut[i % c][Int(img.bytes[i])] }
+        let flat = lut.flatMap { $0 }  // channel-major, 256 entries each
+        flat.withUnsafeBufferPointer { t in
+            img.bytes.withUnsafeBufferPointer { s in
+                out.bytes.withUnsafeMutableBufferPointer { o in
+                    if c == 3 {
+                        var i = 0
+                        while i < s.count {
+                            o[i] = t[Int(s[i])]
+                            o[i + 1] = t[256 + Int(s[i + 1])]
+                            o[i + 2] = t[512 + Int(s[i + 2])]
+                            i += 3
+                        }
+                    } else {
+                        for i in 0..<s.count { o[i] = t[Int(s[i])] }
+                    }
+                }
+            }
+        }
         return out
     }
 
     static func histograms(_ img: PixelBuffer) -> [[Int]] {
-        var h = [[Int]](repeating: [Int](repeating: 0, count: 256), count: img.channels)
-        for i in 0..<img.bytes.count { h[i % img.channels][Int(img.bytes[i])] += 1 }
-        return h
+        let c = img.channels
+        var flat = [Int](repeating: 0, count: 256 * c)
+        flat.withUnsafeMutableBufferPointer { h in
+            img.bytes.withUnsafeBufferPointer { s in
+                var i = 0
+                while i < s.count {
+                    for ch in 0..<c { h[ch * 256 + Int(s[i + ch])] += 1 }
+                    i += c
+                }
+            }
+        }
+        return (0..<c).map { Array(flat[($0 * 256)..<(($0 + 1) * 256)]) }
     }
 
     /// 255 − p.
@@ -78,13 +104,19 @@ public enum PixelOps {
         let alpha = Float(factor)
         var out = img
         let inside = alpha >= 0 && alpha <= 1
-        for i in 0..<img.bytes.count {
-            let a = Int(degenerate[i]), b = Int(img.bytes[i])
-            let v = Float(a) + alpha * Float(b - a)
-            if inside {
-                out.bytes[i] = UInt8(truncatingIfNeeded: Int(v))
-            } else {
-                out.bytes[i] = v <= 0 ? 0 : v >= 255 ? 255 : UInt8(v)
+        degenerate.withUnsafeBufferPointer { d in
+            img.bytes.withUnsafeBufferPointer { s in
+                out.bytes.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<s.count {
+                        let a = Int32(d[i]), b = Int32(s[i])
+                        let v = Float(a) + alpha * Float(b - a)
+                        if inside {
+                            o[i] = UInt8(truncatingIfNeeded: Int32(v))
+                        } else {
+                            o[i] = v <= 0 ? 0 : v >= 255 ? 255 : UInt8(v)
+                        }
+                    }
+                }
             }
         }
         return out
@@ -94,15 +126,28 @@ public enum PixelOps {
     static func luminance(_ img: PixelBuffer) -> [UInt8] {
         if img.channels == 1 { return img.bytes }
         var l = [UInt8](repeating: 0, count: img.width * img.height)
-        for p in 0..<l.count {
-            let r = Int(img.bytes[3 * p]), g = Int(img.bytes[3 * p + 1]), b = Int(img.bytes[3 * p + 2])
-            l[p] = UInt8((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
+        img.bytes.withUnsafeBufferPointer { s in
+            l.withUnsafeMutableBufferPointer { o in
+                for p in 0..<o.count {
+                    let r = Int(s[3 * p]), g = Int(s[3 * p + 1]), b = Int(s[3 * p + 2])
+                    o[p] = UInt8(truncatingIfNeeded: (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
+                }
+            }
         }
         return l
     }
 
     static func spread(_ gray: [UInt8], channels: Int) -> [UInt8] {
-        channels == 1 ? gray : gray.flatMap { [$0, $0, $0] }
+        if channels == 1 { return gray }
+        var out = [UInt8](repeating: 0, count: gray.count * 3)
+        out.withUnsafeMutableBufferPointer { o in
+            for (p, v) in gray.enumerated() {
+                o[3 * p] = v
+                o[3 * p + 1] = v
+                o[3 * p + 2] = v
+            }
+        }
+        return out
     }
 
     /// Colour saturation: blend with the image's grayscale version.
@@ -156,56 +201,32 @@ public enum PixelOps {
         // Pixels as SIMD4<Double> lanes (one per channel): every lane sees exactly Pillow's per-band
         // IEEE operations, in Pillow's order.
         var lanes = [SIMD4<Double>](repeating: .zero, count: w * h)
-        for p in 0..<(w * h) {
-            for ch in 0..<c { lanes[p][ch] = Double(img.bytes[p * c + ch]) }
+        lanes.withUnsafeMutableBufferPointer { l in
+            img.bytes.withUnsafeBufferPointer { s in
+                if c == 3 {
+                    for p in 0..<(w * h) { l[p] = SIMD4(Double(s[3 * p]), Double(s[3 * p + 1]), Double(s[3 * p + 2]), 0) }
+                } else {
+                    for p in 0..<(w * h) { l[p] = SIMD4(Double(s[p]), 0, 0, 0) }
+                }
+            }
         }
-        @inline(__always) func cubic(_ v1: SIMD4<Double>, _ v2: SIMD4<Double>, _ v3: SIMD4<Double>, _ v4: SIMD4<Double>, _ d: Double) -> SIMD4<Double> {
-            let p1 = v2
-            let p2 = -v1 + v3
-            let p3 = 2 * (v1 - v2) + v3 - v4
-            let p4 = -v1 + v2 - v3 + v4
-            return p1 + d * (p2 + d * (p3 + d * p4))
-        }
+        let m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5]
+        let fw = Double(w), fh = Double(h)
         lanes.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { o in
-                @inline(__always) func xclip(_ x: Int) -> Int { x < 0 ? 0 : x < w ? x : w - 1 }
-                @inline(__always) func yclip(_ y: Int) -> Int { y < 0 ? 0 : y < h ? y : h - 1 }
                 for y in 0..<h {
+                    let yo = Double(y) + 0.5
                     for x in 0..<w {
-                        let xo = Double(x) + 0.5, yo = Double(y) + 0.5
-                        var xin = m[0] * xo + m[1] * yo + m[2]
-                        var yin = m[3] * xo + m[4] * yo + m[5]
-                        if xin < 0 || xin >= Double(w) || yin < 0 || yin >= Double(h) { continue }
+                        let xo = Double(x) + 0.5
+                        var xin = m0 * xo + m1 * yo + m2
+                        var yin = m3 * xo + m4 * yo + m5
+                        if xin < 0 || xin >= fw || yin < 0 || yin >= fh { continue }
                         xin -= 0.5
                         yin -= 0.5
                         let fx = Int(xin.rounded(.down)), fy = Int(yin.rounded(.down))
                         let dx = xin - Double(fx), dy = yin - Double(fy)
-                        let v: SIMD4<Double>
-                        switch kind {
-                        case .bilinear:
-                            let x0 = xclip(fx), x1 = xclip(fx + 1)
-                            let r0 = yclip(fy) * w
-                            var v1 = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * dx
-                            var v2 = v1
-                            if fy + 1 >= 0 && fy + 1 < h {
-                                let r1 = (fy + 1) * w
-                                v2 = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * dx
-                            }
-                            v1 = v1 + (v2 - v1) * dy
-                            v = v1
-                        case .bicubic:
-                            let bx = fx - 1, by = fy - 1
-                            let x0 = xclip(bx), x1 = xclip(bx + 1), x2 = xclip(bx + 2), x3 = xclip(bx + 3)
-                            @inline(__always) func row(_ r: Int) -> SIMD4<Double> {
-                                let base = r * w
-                                return cubic(src[base + x0], src[base + x1], src[base + x2], src[base + x3], dx)
-                            }
-                            let v1 = row(yclip(by))
-                            let v2 = by + 1 >= 0 && by + 1 < h ? row(by + 1) : v1
-                            let v3 = by + 2 >= 0 && by + 2 < h ? row(by + 2) : v2
-                            let v4 = by + 3 >= 0 && by + 3 < h ? row(by + 3) : v3
-                            v = cubic(v1, v2, v3, v4, dy)
-                        }
+                        let v = kind == .bicubic
+                            ? bicubicSample(src, w, h, fx, fy, dx, dy) : bilinearSample(src, w, h, fx, fy, dx, dy)
                         let base = (y * w + x) * c
                         for ch in 0..<c {
                             let e = v[ch]
@@ -216,6 +237,61 @@ public enum PixelOps {
             }
         }
         return PixelBuffer(width: w, height: h, channels: c, bytes: out)
+    }
+
+    @inline(__always) static func cubic(_ v1: SIMD4<Double>, _ v2: SIMD4<Double>, _ v3: SIMD4<Double>, _ v4: SIMD4<Double>, _ d: Double) -> SIMD4<Double> {
+        let p1 = v2
+        let p2 = -v1 + v3
+        let p3 = 2 * (v1 - v2) + v3 - v4
+        let p4 = -v1 + v2 - v3 + v4
+        return p1 + d * (p2 + d * (p3 + d * p4))
+    }
+
+    /// Pillow's bicubic_filter: columns clipped to the image, the first row clipped, later rows
+    /// outside the image repeating the row before.
+    @inline(__always) static func bicubicSample(
+        _ src: UnsafeBufferPointer<SIMD4<Double>>, _ w: Int, _ h: Int, _ fx: Int, _ fy: Int, _ dx: Double, _ dy: Double
+    ) -> SIMD4<Double> {
+        let bx = fx - 1, by = fy - 1
+        let x0 = bx < 0 ? 0 : bx < w ? bx : w - 1
+        let x1 = bx + 1 < 0 ? 0 : bx + 1 < w ? bx + 1 : w - 1
+        let x2 = bx + 2 < 0 ? 0 : bx + 2 < w ? bx + 2 : w - 1
+        let x3 = bx + 3 < 0 ? 0 : bx + 3 < w ? bx + 3 : w - 1
+        let r0 = (by < 0 ? 0 : by < h ? by : h - 1) * w
+        let v1 = cubic(src[r0 + x0], src[r0 + x1], src[r0 + x2], src[r0 + x3], dx)
+        var v2 = v1, v3 = v1, v4 = v1
+        if by + 1 >= 0 && by + 1 < h {
+            let r = (by + 1) * w
+            v2 = cubic(src[r + x0], src[r + x1], src[r + x2], src[r + x3], dx)
+        }
+        v3 = v2
+        if by + 2 >= 0 && by + 2 < h {
+            let r = (by + 2) * w
+            v3 = cubic(src[r + x0], src[r + x1], src[r + x2], src[r + x3], dx)
+        }
+        v4 = v3
+        if by + 3 >= 0 && by + 3 < h {
+            let r = (by + 3) * w
+            v4 = cubic(src[r + x0], src[r + x1], src[r + x2], src[r + x3], dx)
+        }
+        return cubic(v1, v2, v3, v4, dy)
+    }
+
+    /// Pillow's bilinear_filter.
+    @inline(__always) static func bilinearSample(
+        _ src: UnsafeBufferPointer<SIMD4<Double>>, _ w: Int, _ h: Int, _ fx: Int, _ fy: Int, _ dx: Double, _ dy: Double
+    ) -> SIMD4<Double> {
+        let x0 = fx < 0 ? 0 : fx < w ? fx : w - 1
+        let x1 = fx + 1 < 0 ? 0 : fx + 1 < w ? fx + 1 : w - 1
+        let r0 = (fy < 0 ? 0 : fy < h ? fy : h - 1) * w
+        var v1 = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * dx
+        var v2 = v1
+        if fy + 1 >= 0 && fy + 1 < h {
+            let r1 = (fy + 1) * w
+            v2 = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * dx
+        }
+        v1 = v1 + (v2 - v1) * dy
+        return v1
     }
 
     /// cos and sin of `degrees` from Taylor series (IEEE basic operations only), rounded to 15

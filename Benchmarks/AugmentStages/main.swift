@@ -1,0 +1,36 @@
+// Per-stage timings of decode + augmentation on one 500×375 q90 JPEG (release build), for finding
+// what to optimise: benchmarks/augment-stages.sh. Times are means over repeated runs of each stage.
+import Augment
+import Foundation
+import Images
+import Pipeline
+
+let src = try! SyntheticImageSource(count: 1, width: 500, height: 375, channels: 3, seed: 11)
+var img = try! src.image(0)
+var state: UInt64 = 7
+for p in 0..<img.pixels.count {
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    img.pixels[p] = UInt8(min(max(Int(img.pixels[p]) + Int(state >> 59) * 3 - 24, 0), 255))
+}
+let jpeg = try! JPEG.encode(img, quality: 90)
+func time(_ name: String, _ n: Int, _ body: () -> Void) {
+    let t = Date()
+    for _ in 0..<n { body() }
+    print(String(format: "%-28@ %8.3f ms", name, Date().timeIntervalSince(t) * 1000 / Double(n)))
+}
+time("jpeg decode", 200) { _ = try! JPEG.decode(jpeg, path: "x") }
+let policy = AugmentPolicy.tinyViT()
+time("params", 2000) { _ = AugParams.decode(seed: 5, policy: policy, width: 500, height: 375) }
+let pb = PixelBuffer(width: 500, height: 375, channels: 3, bytes: img.pixels)
+let crop = pb.cropped(.init(x: 50, y: 30, width: 300, height: 280))
+time("crop", 200) { _ = pb.cropped(.init(x: 50, y: 30, width: 300, height: 280)) }
+time("resize 300x280->224", 200) { _ = Resample.resize(crop.bytes, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic) }
+let out = PixelBuffer(width: 224, height: 224, channels: 3, bytes: Resample.resize(crop.bytes, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic))
+time("flip", 200) { _ = out.flippedHorizontally() }
+for op in RandAugmentOp.allCases {
+    let step = AugParams.Step(op: op, applied: true, magnitude: 9, negative: false, argument: op.argument(magnitude: 9, negative: false))
+    time(op.rawValue, 50) { _ = Augmenter.apply(step, to: out, kind: .bicubic, fill: [124, 116, 104]) }
+}
+let aug = Augmenter(policy: policy)
+let params = AugParams.decode(seed: 5, policy: policy, width: 224, height: 224)
+time("normalize", 200) { _ = aug.normalized(out, params) }
