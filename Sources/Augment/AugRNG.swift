@@ -1,3 +1,5 @@
+import Checksum
+
 /// The counter-based random stream behind ``AugParams/decode(seed:policy:width:height:)``: draw i of
 /// seed s is `mix(s ⊕ mix(i))` (SplitMix64's output function). No global state; the draws depend only on
 /// the seed and their position, so any thread in any order reproduces them.
@@ -10,12 +12,7 @@ public struct AugRNG: Sendable {
     /// A stream for `seed`.
     public init(seed: UInt64) { self.seed = seed }
 
-    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {

@@ -1,3 +1,5 @@
+import Checksum
+
 /// A seeded dataset of generated images for tests and benchmarks: each sample is a smooth gradient
 /// plus a few rectangles whose colours and places follow from (seed, id), so augmentations have
 /// edges and corners to act on. Keys are `synthetic/00000042`; labels are `id % classes`.
@@ -28,12 +30,7 @@ public struct SyntheticImageSource: ImageSource {
         return SampleRef(id: id, key: "synthetic/" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits, label: id % classNames.count)
     }
 
-    @inline(__always) private static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    @inline(__always) private static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }
 
     public func image(_ id: Int) throws(ImageError) -> Image {
         var state = Self.mix(seed ^ Self.mix(UInt64(id)))

@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 
 /// A small counter-based random stream (SplitMix64): deterministic, no global state.
@@ -9,11 +10,8 @@ public struct SplitMix: Sendable {
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        defer { state = state &+ 0x9E37_79B9_7F4A_7C15 }
+        return SplitMix64.mix(state)
     }
 
     /// A uniform double in [0, 1).

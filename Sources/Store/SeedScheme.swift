@@ -1,3 +1,5 @@
+import Checksum
+
 /// How a record's augmentation seed follows from the run seed, epoch and sample (`splitmix64-v1`).
 ///
 /// Seeds derived this way cost no bytes in the store: a chunk whose seeds all equal the derived ones
@@ -7,12 +9,7 @@ public enum SeedScheme {
     public static let name = "splitmix64-v1"
 
     /// One step of the SplitMix64 output function.
-    @inline(__always) public static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    @inline(__always) public static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }
 
     /// The seed of (epoch, sample) in a run.
     @inline(__always) public static func derive(runSeed: UInt64, epoch: Int, sample: Int) -> UInt64 {

@@ -1,0 +1,11 @@
+/// SplitMix64's output function: a fast, well-mixed bijection on 64-bit integers. The seed scheme,
+/// the augmentation RNG, the synthetic teacher and the synthetic images all build on it.
+public enum SplitMix64 {
+    /// Mixes `x` (after adding the golden-ratio increment).
+    @inline(__always) public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
