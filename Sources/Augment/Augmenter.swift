@@ -50,9 +50,18 @@ public struct Augmenter: Sendable {
     public func normalized(_ img: PixelBuffer, _ params: AugParams) -> [Float] {
         let c = img.channels, n = img.width * img.height
         var out = [Float](repeating: 0, count: c * n)
-        for ch in 0..<c {
-            let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
-            for p in 0..<n { out[ch * n + p] = (Float(img.bytes[p * c + ch]) / 255 - mean) / std }
+        img.bytes.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                for ch in 0..<c {
+                    let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
+                    // One table per channel: the same (v/255 − mean)/std for each byte value.
+                    var table = [Float](repeating: 0, count: 256)
+                    for v in 0..<256 { table[v] = (Float(v) / 255 - mean) / std }
+                    table.withUnsafeBufferPointer { t in
+                        for p in 0..<n { o[ch * n + p] = t[Int(s[p * c + ch])] }
+                    }
+                }
+            }
         }
         if let e = params.erase {
             var rng = AugRNG(seed: params.eraseNoiseSeed)

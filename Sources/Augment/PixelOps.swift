@@ -174,15 +174,20 @@ public enum PixelOps {
         var smooth = img.bytes
         if w >= 3 && h >= 3 {
             let k1 = Float(1) / 13, k5 = Float(5) / 13
-            for y in 1..<(h - 1) {
-                for x in 1..<(w - 1) {
-                    for ch in 0..<c {
-                        @inline(__always) func p(_ dx: Int, _ dy: Int) -> Float { Float(img.bytes[((y + dy) * w + x + dx) * c + ch]) }
-                        var ss: Float = 0
-                        ss += p(-1, 1) * k1 + p(0, 1) * k1 + p(1, 1) * k1
-                        ss += p(-1, 0) * k1 + p(0, 0) * k5 + p(1, 0) * k1
-                        ss += p(-1, -1) * k1 + p(0, -1) * k1 + p(1, -1) * k1
-                        smooth[(y * w + x) * c + ch] = ss <= 0 ? 0 : ss >= 255 ? 255 : UInt8(ss + 0.5)
+            let stride = w * c
+            img.bytes.withUnsafeBufferPointer { s in
+                smooth.withUnsafeMutableBufferPointer { o in
+                    for y in 1..<(h - 1) {
+                        let up = s.baseAddress! + (y - 1) * stride, mid = up + stride, down = mid + stride
+                        let out = o.baseAddress! + y * stride
+                        for i in c..<(stride - c) {
+                            // Pillow's order: the row below, this row, the row above; left, centre, right.
+                            var ss: Float = 0
+                            ss += Float(down[i - c]) * k1 + Float(down[i]) * k1 + Float(down[i + c]) * k1
+                            ss += Float(mid[i - c]) * k1 + Float(mid[i]) * k5 + Float(mid[i + c]) * k1
+                            ss += Float(up[i - c]) * k1 + Float(up[i]) * k1 + Float(up[i + c]) * k1
+                            out[i] = ss <= 0 ? 0 : ss >= 255 ? 255 : UInt8(ss + 0.5)
+                        }
                     }
                 }
             }
