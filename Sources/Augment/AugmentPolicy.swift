@@ -119,8 +119,7 @@ public struct AugmentPolicy: Codable, Sendable, Equatable {
 
     /// `xxh64:` and 16 hex digits of the canonical JSON.
     public var hash: String {
-        let h = String(XXH64.hash(Array(canonicalJSON().utf8)), radix: 16)
-        return "xxh64:" + String(repeating: "0", count: 16 - h.count) + h
+        "xxh64:" + XXH64.hex(XXH64.hash(Array(canonicalJSON().utf8)))
     }
 
     /// Parses and validates a policy document; errors name `source` and the field at fault.

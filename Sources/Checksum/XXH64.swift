@@ -52,6 +52,75 @@ public enum XXH64 {
         bytes.withUnsafeBytes { hash($0, seed: seed) }
     }
 
+    /// `value` as 16 lowercase hex digits (how digests and fingerprints are written).
+    public static func hex(_ value: UInt64) -> String {
+        let s = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+
+    /// Incremental XXH64: the same value as ``hash(_:seed:)-(UnsafeRawBufferPointer,UInt64)`` of the
+    /// concatenated input, in constant memory.
+    public struct Streaming: Sendable {
+        private let seed: UInt64
+        private var v1: UInt64, v2: UInt64, v3: UInt64, v4: UInt64
+        private var total = 0
+        private var buffer: [UInt8] = []
+
+        /// A hasher with `seed`.
+        public init(seed: UInt64 = 0) {
+            self.seed = seed
+            v1 = seed &+ XXH64.p1 &+ XXH64.p2
+            v2 = seed &+ XXH64.p2
+            v3 = seed
+            v4 = seed &- XXH64.p1
+        }
+
+        private mutating func stripe(_ p: UnsafeRawPointer) {
+            v1 = XXH64.round(v1, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
+            v2 = XXH64.round(v2, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+            v3 = XXH64.round(v3, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+            v4 = XXH64.round(v4, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+        }
+
+        /// Adds `bytes`.
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+            total += bytes.count
+            var offset = 0
+            if !buffer.isEmpty {
+                let take = min(32 - buffer.count, bytes.count)
+                buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+                offset = take
+                if buffer.count < 32 { return }
+                buffer.withUnsafeBytes { stripe($0.baseAddress!) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+            while offset + 32 <= bytes.count {
+                stripe(base + offset)
+                offset += 32
+            }
+            if offset < bytes.count { buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: bytes.count - offset)) }
+        }
+
+        /// Adds the bytes of `array`.
+        public mutating func update(_ array: [UInt8]) { array.withUnsafeBytes { update($0) } }
+
+        /// The hash of everything added.
+        public func finalize() -> UInt64 {
+            var h: UInt64
+            if total >= 32 {
+                h = XXH64.rotl(v1, 1) &+ XXH64.rotl(v2, 7) &+ XXH64.rotl(v3, 12) &+ XXH64.rotl(v4, 18)
+                h = XXH64.merge(h, v1)
+                h = XXH64.merge(h, v2)
+                h = XXH64.merge(h, v3)
+                h = XXH64.merge(h, v4)
+            } else {
+                h = seed &+ XXH64.p5
+            }
+            return buffer.withUnsafeBytes { XXH64.finish(h, base: $0.baseAddress, rest: buffer.count, total: total) }
+        }
+    }
+
     private static func finish(_ acc: UInt64, base: UnsafeRawPointer?, rest: Int, total: Int) -> UInt64 {
         var h = acc &+ UInt64(total)
         var i = 0

@@ -92,8 +92,7 @@ public struct IDXSource: ImageSource {
     public var count: Int { labels.count }
 
     public func sample(_ id: Int) -> SampleRef {
-        let digits = String(id)
-        return SampleRef(id: id, key: split + "/" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits, label: Int(labels[id]))
+        SampleRef(id: id, key: SampleRef.numberedKey(split, id, digits: 5), label: Int(labels[id]))
     }
 
     public func image(_ id: Int) throws(ImageError) -> Image {

@@ -14,6 +14,14 @@ public struct SampleRef: Sendable, Equatable {
     }
 }
 
+extension SampleRef {
+    /// A key for a numbered sample: `prefix/` and `index` zero-padded to `digits` (`synthetic/00000042`).
+    public static func numberedKey(_ prefix: String, _ index: Int, digits: Int) -> String {
+        let s = String(index)
+        return prefix + "/" + String(repeating: "0", count: max(0, digits - s.count)) + s
+    }
+}
+
 /// A dataset of labelled images, addressed by sample id. Implementations are safe to read from
 /// several threads at once.
 public protocol ImageSource: Sendable {

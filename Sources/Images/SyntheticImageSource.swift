@@ -26,8 +26,7 @@ public struct SyntheticImageSource: ImageSource {
     }
 
     public func sample(_ id: Int) -> SampleRef {
-        let digits = String(id)
-        return SampleRef(id: id, key: "synthetic/" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits, label: id % classNames.count)
+        SampleRef(id: id, key: SampleRef.numberedKey("synthetic", id, digits: 8), label: id % classNames.count)
     }
 
     @inline(__always) private static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }

@@ -101,39 +101,42 @@ public final class PrecomputeJob {
         }
         guard o.epochs >= 1 else { throw PipelineError.badOption(option: "--epochs", value: "\(o.epochs)", why: "must be ≥ 1") }
         let teacher = SyntheticTeacher(numClasses: classes, maxK: o.topK)
-        let samples = dataset.samples()
         let meta = StoreMetadata(
             numClasses: classes, topK: o.topK, valueCodec: o.codec, epochs: o.epochs, chunkRecords: o.chunkRecords,
             runSeed: o.seed, teacher: .init(architecture: "synthetic", weightsHash: teacher.weightsHash),
-            dataset: .init(source: o.data, sampleCount: dataset.count, fingerprint: DatasetFingerprint.of(samples.map { (key: $0.key, label: $0.label) })))
+            dataset: .init(source: o.data, sampleCount: dataset.count, fingerprint: dataset.fingerprint))
         let start = Date()
         let writer: StoreWriter
         do {
-            writer = try StoreWriter(path: o.out, metadata: meta, samples: samples, compressionLevel: o.compressionLevel)
+            writer = try StoreWriter(path: o.out, metadata: meta, samples: dataset.sampleSequence, compressionLevel: o.compressionLevel)
         } catch {
             throw .store(error)
         }
-        var todo: [(Int, [Int])] = []
+        // What each epoch still needs, as the writer's stored-sample bitsets (N bits per epoch, not a
+        // list of ids).
+        var todo: [(epoch: Int, done: SampleSet)] = []
         var skipped = 0
+        var total = 0
         do {
             for e in 0..<o.epochs {
                 let done = try writer.completedSamples(epoch: e)
                 skipped += done.count
-                let missing = (0..<dataset.count).filter { !done.contains($0) }
-                if !missing.isEmpty { todo.append((e, missing)) }
+                if done.count < dataset.count {
+                    todo.append((e, done))
+                    total += dataset.count - done.count
+                }
             }
         } catch {
             throw .store(error)
         }
-        let total = todo.reduce(0) { $0 + $1.1.count }
         var indices = [UInt32](repeating: 0, count: o.topK)
         var probs = [Float](repeating: 0, count: o.topK)
         var done = 0
         var stopped = false
-        progress?(todo.first?.0 ?? 0, 0, total)
+        progress?(todo.first?.epoch ?? 0, 0, total)
         do {
-            outer: for (e, missing) in todo {
-                for s in missing {
+            outer: for (e, stored) in todo {
+                for s in 0..<dataset.count where !stored.contains(s) {
                     let seed = SeedScheme.derive(runSeed: o.seed, epoch: e, sample: s)
                     teacher.topK(seed: seed, label: dataset.label(s), indices: &indices, probabilities: &probs)
                     try indices.withUnsafeBufferPointer { i throws(StoreError) in
@@ -152,7 +155,7 @@ public final class PrecomputeJob {
         } catch {
             throw .store(error)
         }
-        progress?(todo.last?.0 ?? 0, done, total)
+        progress?(todo.last?.epoch ?? 0, done, total)
         let seconds = Date().timeIntervalSince(start)
         return PrecomputeSummary(
             recordsWritten: writer.recordsWritten, recordsSkipped: skipped,

@@ -38,16 +38,17 @@ public struct SyntheticDataset: Sendable, Equatable {
     }
 
     /// The key of sample `i`.
-    public func key(_ i: Int) -> String {
-        let digits = String(i)
-        return "synthetic/" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
-    }
+    public func key(_ i: Int) -> String { SampleRef.numberedKey("synthetic", i, digits: 8) }
 
-    /// All samples, in id order.
-    public func samples() -> [SampleInfo] {
-        (0..<count).map { SampleInfo(id: $0, key: key($0), label: label($0)) }
+    /// All samples, in id order, generated as they are read.
+    public var sampleSequence: LazyMapSequence<Range<Int>, SampleInfo> {
+        (0..<count).lazy.map { SampleInfo(id: $0, key: key($0), label: label($0)) }
     }
 
     /// Count and hash of keys and labels: identifies the dataset.
-    public var fingerprint: String { DatasetFingerprint.of(samples().map { (key: $0.key, label: $0.label) }) }
+    public var fingerprint: String {
+        var f = DatasetFingerprint()
+        for i in 0..<count { f.add(key: key(i), label: label(i)) }
+        return f.value
+    }
 }

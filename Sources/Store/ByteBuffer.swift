@@ -13,10 +13,6 @@ struct ByteSink {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func u64(_ v: UInt64) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
     /// LEB128 unsigned varint.
     mutating func varint(_ value: UInt64) {
         var v = value
@@ -53,12 +49,6 @@ struct ByteSource {
         try need(4, what)
         defer { offset += 4 }
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-    }
-
-    mutating func u64(_ what: String) throws(StoreError) -> UInt64 {
-        try need(8, what)
-        defer { offset += 8 }
-        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
     mutating func varint(_ what: String) throws(StoreError) -> UInt64 {

@@ -70,9 +70,10 @@ struct EncodedPayload {
 enum ChunkCodec {
     static let magic: UInt32 = 0x3143_4454  // "TDC1"
 
-    /// Encodes `chunk`, whose records must be sorted by ascending sample id.
+    /// Encodes `chunk`, which must hold at least one record, sorted by ascending sample id.
     static func encode(_ chunk: PendingChunk, layout: ChunkLayout, epoch: Int) -> EncodedPayload {
         let n = chunk.count
+        precondition(n > 0, "an empty chunk is never written")
         let k = layout.k
         let codeBytes = layout.codec == .fp16 ? 2 : 1
         var explicitSeeds = false
@@ -86,10 +87,8 @@ enum ChunkCodec {
         sink.u8(explicitSeeds ? 1 : 0)
         sink.varint(UInt64(k))
         sink.varint(UInt64(n))
-        if n > 0 {
-            sink.varint(UInt64(chunk.sampleIDs[0]))
-            for i in 1..<n { sink.varint(UInt64(chunk.sampleIDs[i] - chunk.sampleIDs[i - 1] - 1)) }
-        }
+        sink.varint(UInt64(chunk.sampleIDs[0]))
+        for i in 1..<n { sink.varint(UInt64(chunk.sampleIDs[i] - chunk.sampleIDs[i - 1] - 1)) }
         let m = n * k
         // Class gaps as bucket symbols (one byte each) plus their extra bits (a packed bit stream).
         var symbols = [UInt8](repeating: 0, count: m)
@@ -142,7 +141,6 @@ enum ChunkCodec {
                 }
             }
         }
-        sections = sections.filter { $0 < sink.bytes.count || $0 == 0 }
         return EncodedPayload(bytes: sink.bytes, sections: sections)
     }
 

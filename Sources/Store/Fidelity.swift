@@ -20,8 +20,7 @@ public enum Fidelity {
             ValueCodec.halfTable.withUnsafeBufferPointer { halves in
                 for j in 0..<k {
                     let x = min(p[j], 1)
-                    let level = min(max((x.squareRoot() * 255).rounded(.toNearestOrEven), 0), 255)
-                    let c = UInt16(level)
+                    let c = ValueCodec.q8.code(x)
                     codes[j] = c
                     let q = table[Int(c)]
                     stored[j] = q

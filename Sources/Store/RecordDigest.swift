@@ -49,13 +49,7 @@ public struct RecordDigest: Sendable, Equatable, Hashable {
     }
 
     /// The digest as 32 hex digits.
-    public var hex: String {
-        func h(_ x: UInt64) -> String {
-            let s = String(x, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
-        }
-        return h(a) + h(b)
-    }
+    public var hex: String { XXH64.hex(a) + XXH64.hex(b) }
 
     public static func == (l: RecordDigest, r: RecordDigest) -> Bool { l.count == r.count && l.a == r.a && l.b == r.b }
     public func hash(into h: inout Hasher) {

@@ -225,18 +225,7 @@ public final class StoreReader {
     /// Calls `body` with each chunk of `epoch` in chunk order (all epochs, in order, when nil).
     /// One chunk is in memory at a time; `body` may throw to stop.
     public func forEachChunk(epoch: Int? = nil, _ body: (RecordColumns) throws -> Void) throws {
-        let layout = metadata.layout
-        for info in try chunks(epoch: epoch) {
-            var out = RecordColumns(epoch: info.epoch, k: layout.k)
-            var scratch: [UInt8] = []
-            swap(&scratch, &self.scratch)
-            defer { swap(&scratch, &self.scratch) }
-            let zstd = self.zstd
-            try run { db in
-                try Self.decodeChunk(db, epoch: info.epoch, chunk: info.chunk, layout: layout, zstd: zstd, scratch: &scratch, into: &out, path: path)
-            }
-            try body(out)
-        }
+        for info in try chunks(epoch: epoch) { try body(try chunk(epoch: info.epoch, chunk: info.chunk)) }
     }
 
     /// The record of (epoch, sample), or nil when the store has none. An indexed query on the

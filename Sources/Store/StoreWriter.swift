@@ -57,13 +57,13 @@ public final class StoreWriter {
     /// The tool version recorded in the sessions table.
     public static let toolVersion = "tinydistill 0.1.0"
 
-    /// Opens `path` for writing: creates the store with `metadata` (and `samples`, when given) if the
-    /// file does not exist, otherwise checks that the stored metadata agrees with `metadata` and
+    /// Opens `path` for writing: creates the store with `metadata` (and `samples`, when given; read
+    /// only when the store is created, one at a time) if the file does not exist, otherwise checks that the stored metadata agrees with `metadata` and
     /// resumes. A store made for other settings is refused with the first field that differs.
     ///
     /// - Parameter compressionLevel: zstd level for new chunks (1…19).
     public init(
-        path: String, metadata: StoreMetadata, samples: [SampleInfo]? = nil, compressionLevel: Int32 = 1
+        path: String, metadata: StoreMetadata, samples: (any Sequence<SampleInfo>)? = nil, compressionLevel: Int32 = 1
     ) throws(StoreError) {
         try metadata.validate()
         self.path = path
@@ -110,9 +110,12 @@ public final class StoreWriter {
                 if let (field, a, b) = existing.differences(from: metadata).first {
                     throw StoreError.metadataMismatch(path: path, field: field, stored: a, requested: b)
                 }
-                if existing.epochs != metadata.epochs || existing.chunkRecords != metadata.chunkRecords {
+                // A run may extend the epochs (never shrink them: chunks of later epochs stay valid)
+                // and change the chunk size of new chunks.
+                let epochs = max(existing.epochs, metadata.epochs)
+                if existing.epochs != epochs || existing.chunkRecords != metadata.chunkRecords {
                     var updated = existing
-                    updated.epochs = metadata.epochs
+                    updated.epochs = epochs
                     updated.chunkRecords = metadata.chunkRecords
                     try db.write { db in
                         try db.execute(sql: "UPDATE metadata SET document = ? WHERE id = 1", arguments: [updated.canonicalJSON()])
@@ -340,10 +343,13 @@ public final class StoreWriter {
 
     /// Flushes, marks the session ended with `status` (`finished` or `interrupted`), checkpoints
     /// the WAL and returns the file to a single-file journal mode when no reader holds it.
+    ///
+    /// When the flush fails (disk full), the pending records stay pending and the writer stays open:
+    /// free space and call `close` again.
     public func close(status: String = "finished") throws(StoreError) {
         if closed { return }
-        closed = true
         try flush()
+        closed = true
         do {
             try db.write { db in
                 try db.execute(

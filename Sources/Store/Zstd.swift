@@ -37,29 +37,16 @@ public final class Zstd {
         return out
     }
 
-    /// Decompresses one zstd frame that must decode to exactly `expectedSize` bytes.
-    ///
-    /// A frame that is malformed or decodes to another size throws; nothing larger than
-    /// `expectedSize` is ever allocated, whatever the frame header claims.
-    public func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int, into out: inout [UInt8]) throws(StoreError) {
-        out.removeAll(keepingCapacity: true)
-        guard expectedSize >= 0, expectedSize <= 1 << 31 else {
-            throw StoreError.codec("implausible decoded size \(expectedSize)")
+    /// Decompresses one zstd frame into exactly the bytes of `dst`: a frame that is malformed, or
+    /// that declares or decodes to another size, throws; nothing is allocated from what it claims.
+    private func decompressFrame(_ frame: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer) throws(StoreError) {
+        let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != UInt64(dst.count) {
+            throw StoreError.codec("zstd frame declares \(declared) bytes, its table entry says \(dst.count)")
         }
-        let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)
-        if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != UInt64(expectedSize) {
-            throw StoreError.codec("zstd frame declares \(declared) bytes, chunk row says \(expectedSize)")
-        }
-        out.appendZeros(expectedSize)
-        let got = out.withUnsafeMutableBytes { dst in
-            ZSTD_decompressDCtx(dctx, dst.baseAddress, expectedSize, input.baseAddress, input.count)
-        }
-        if ZSTD_isError(got) != 0 {
-            throw StoreError.codec("zstd: \(String(cString: ZSTD_getErrorName(got)))")
-        }
-        if got != expectedSize {
-            throw StoreError.codec("zstd frame decoded to \(got) bytes, expected \(expectedSize)")
-        }
+        let got = ZSTD_decompressDCtx(dctx, dst.baseAddress, dst.count, frame.baseAddress, frame.count)
+        if ZSTD_isError(got) != 0 { throw StoreError.codec("zstd: \(String(cString: ZSTD_getErrorName(got)))") }
+        if got != dst.count { throw StoreError.codec("zstd frame decoded to \(got) bytes, expected \(dst.count)") }
     }
 
     /// Compresses `bytes` as one zstd frame per section (`sections` holds ascending start offsets,
@@ -108,22 +95,19 @@ public final class Zstd {
         guard expectedSize > 0, total == expectedSize else {
             throw StoreError.codec("frames decode to \(total) bytes, the chunk row says \(expectedSize)")
         }
-        if out.count != expectedSize {
-            out.removeAll(keepingCapacity: true)
-            out.appendZeros(expectedSize)
-        }
+        out.ensureCount(expectedSize)
         var at = 0
         for (raw, packed) in table {
             let frame = try src.slice(packed, "zstd frame")
-            let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
-            if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != UInt64(raw) {
-                throw StoreError.codec("zstd frame declares \(declared) bytes, its table entry says \(raw)")
+            var failure: StoreError?
+            out.withUnsafeMutableBytes { all in
+                do throws(StoreError) {
+                    try decompressFrame(frame, into: UnsafeMutableRawBufferPointer(rebasing: all[at..<(at + raw)]))
+                } catch {
+                    failure = error
+                }
             }
-            let got = out.withUnsafeMutableBytes { dst in
-                ZSTD_decompressDCtx(dctx, dst.baseAddress! + at, raw, frame.baseAddress, frame.count)
-            }
-            if ZSTD_isError(got) != 0 { throw StoreError.codec("zstd: \(String(cString: ZSTD_getErrorName(got)))") }
-            if got != raw { throw StoreError.codec("zstd frame decoded to \(got) bytes, expected \(raw)") }
+            if let failure { throw failure }
             at += raw
         }
         guard src.remaining == 0 else { throw StoreError.codec("\(src.remaining) bytes after the last frame") }

@@ -17,4 +17,23 @@ import Testing
         #expect(XXH64.hash(bytes) == seed0)
         #expect(XXH64.hash(bytes, seed: 0x9E37_79B1) == seedPrime)
     }
+
+    @Test func streamingEqualsOneShotForAnySplit() {
+        let data = (0..<777).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for cuts in [[], [1], [31, 32], [5, 40, 41, 100], Array(stride(from: 3, to: 777, by: 13))] {
+            var h = XXH64.Streaming(seed: 0x9E37_79B1)
+            var start = 0
+            for cut in cuts + [data.count] {
+                h.update(Array(data[start..<cut]))
+                start = cut
+            }
+            #expect(h.finalize() == XXH64.hash(data, seed: 0x9E37_79B1), "cuts \(cuts)")
+        }
+        for (bytes, seed0, _) in Self.vectors {
+            var h = XXH64.Streaming()
+            h.update(bytes)
+            #expect(h.finalize() == seed0)
+        }
+        #expect(XXH64.hex(0xAB) == "00000000000000ab")
+    }
 }
