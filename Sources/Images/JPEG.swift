@@ -7,17 +7,7 @@ import CTurboJPEG
 public enum JPEG {
     /// Width, height and channels (1 for grayscale JPEGs, else 3) without decoding.
     public static func header(_ bytes: [UInt8], path: String) throws(ImageError) -> (width: Int, height: Int, channels: Int) {
-        guard let handle = tjInitDecompress() else { throw ImageError.invalidArgument("TurboJPEG could not start") }
-        defer { tjDestroy(handle) }
-        var w: Int32 = 0, h: Int32 = 0, sub: Int32 = 0, space: Int32 = 0
-        let rc = bytes.withUnsafeBufferPointer { b in
-            tjDecompressHeader3(handle, b.baseAddress, UInt(b.count), &w, &h, &sub, &space)
-        }
-        if rc != 0 { throw ImageError.corrupt(path: path, detail: String(cString: tjGetErrorStr2(handle))) }
-        guard w > 0, h > 0, w <= 1 << 15, h <= 1 << 15 else {
-            throw ImageError.corrupt(path: path, detail: "implausible size \(w)×\(h)")
-        }
-        return (Int(w), Int(h), space == Int32(TJCS_GRAY.rawValue) ? 1 : 3)
+        try JPEGDecoder().header(bytes, path: path)
     }
 
     /// The size a JPEG of `width × height` decodes to at 1/`denominator` scale (TurboJPEG's rounding up).
@@ -37,23 +27,7 @@ public enum JPEG {
 
     /// Decodes at 1/`denominator` scale (1, 2, 4 or 8) to gray (grayscale JPEGs) or RGB.
     public static func decode(_ bytes: [UInt8], path: String, denominator: Int = 1) throws(ImageError) -> Image {
-        guard [1, 2, 4, 8].contains(denominator) else {
-            throw ImageError.invalidArgument("JPEG scale 1/\(denominator) is not one of 1, 1/2, 1/4, 1/8")
-        }
-        let (w, h, channels) = try header(bytes, path: path)
-        let (sw, sh) = scaledSize(width: w, height: h, denominator: denominator)
-        guard let handle = tjInitDecompress() else { throw ImageError.invalidArgument("TurboJPEG could not start") }
-        defer { tjDestroy(handle) }
-        var pixels = [UInt8](repeating: 0, count: sw * sh * channels)
-        let format = channels == 1 ? TJPF_GRAY : TJPF_RGB
-        let flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING
-        let rc = bytes.withUnsafeBufferPointer { b in
-            pixels.withUnsafeMutableBufferPointer { p in
-                tjDecompress2(handle, b.baseAddress, UInt(b.count), p.baseAddress, Int32(sw), 0, Int32(sh), Int32(format.rawValue), flags)
-            }
-        }
-        if rc != 0 { throw ImageError.corrupt(path: path, detail: String(cString: tjGetErrorStr2(handle))) }
-        return Image(width: sw, height: sh, channels: channels, pixels: pixels)
+        try JPEGDecoder().decode(bytes, path: path, denominator: denominator)
     }
 
     /// Encodes gray or RGB pixels as a baseline JPEG of `quality` (1…100), 4:2:0 for RGB.

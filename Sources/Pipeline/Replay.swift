@@ -29,11 +29,12 @@ public struct Replay: Sendable {
     public func render(bytes: [UInt8], path: String, seed: UInt64) throws(ImageError) -> (PixelBuffer, AugParams) {
         let format = bytes.withUnsafeBytes { ImageFormat.detect($0) }
         if format == .jpeg && dctScaling {
-            let (w, h, _) = try JPEG.header(bytes, path: path)
+            let decoder = try JPEGDecoder()
+            let (w, h, _) = try decoder.header(bytes, path: path)
             let params = AugParams.decode(seed: seed, policy: policy, width: w, height: h)
             let d = JPEG.scaleDenominator(cropWidth: params.crop.width, cropHeight: params.crop.height,
                                           outWidth: policy.outputSize, outHeight: policy.outputSize)
-            let img = try JPEG.decode(bytes, path: path, denominator: d)
+            let img = try decoder.decode(bytes, path: path, denominator: d)
             var scaled = params
             if d > 1 {
                 let x0 = params.crop.x / d, y0 = params.crop.y / d

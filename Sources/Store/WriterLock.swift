@@ -17,6 +17,9 @@ final class WriterLock {
             let code = errno
             if code == EROFS || code == EACCES || code == EPERM { throw StoreError.readOnly(path: storePath) }
             if code == ENOSPC { throw StoreError.diskFull(path: storePath) }
+            if code == ENOENT || code == ENOTDIR {
+                throw StoreError.invalidArgument("\(storePath): the folder for this store does not exist; create it first")
+            }
             throw StoreError.sqlite(path: storePath, detail: "cannot create the lock file \(path): \(String(cString: strerror(code)))")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
