@@ -22,6 +22,7 @@ public struct SyntheticTeacher: Sendable {
     static let exponents: [Double] = (0...16).map { 1.25 + 0.05 * Double($0) }
     private let m: Int
     private let tailSums: [Double]  // per exponent: Σ_{r=M+1…C} r^−a
+    private let rankWeights: [[Double]]  // per exponent: r^−a for r = 0…M (index r), computed once
 
     /// Identifies the generator and its parameters (the store's teacher weights hash).
     public var weightsHash: String { "synthetic-v1-c\(numClasses)" }
@@ -31,6 +32,7 @@ public struct SyntheticTeacher: Sendable {
         self.numClasses = numClasses
         let m = min(numClasses, max(maxK, 64) + 1)
         self.m = m
+        rankWeights = Self.exponents.map { a in (0...m).map { pow(Double($0), -a) } }
         tailSums = Self.exponents.map { a in
             var s = 0.0
             if m < numClasses { for r in (m + 1)...numClasses { s += pow(Double(r), -a) } }
@@ -58,15 +60,16 @@ public struct SyntheticTeacher: Sendable {
         let z = -0.2 + 1.6 * rng.normal()
         let t = 1 / (1 + exp(-z))
         let ai = rng.below(Self.exponents.count)
-        let a = Self.exponents[ai]
+        let powers = rankWeights[ai]
         var weights = [Double](repeating: 0, count: m)
         var classes = [Int](repeating: 0, count: m)
         classes[0] = predicted
-        var used = Set<Int>([predicted])
+        var used = Set<Int>(minimumCapacity: m)
+        used.insert(predicted)
         var total = tailSums[ai]
         if m > 1 {
             for r in 2...m {
-                let w = pow(Double(r), -a) * exp(0.5 * rng.normal())
+                let w = powers[r] * exp(0.5 * rng.normal())
                 weights[r - 1] = w
                 total += w
                 var c: Int
@@ -77,7 +80,7 @@ public struct SyntheticTeacher: Sendable {
                     } else {
                         c = rng.below(numClasses)
                     }
-                } while used.contains(c) && used.count < numClasses
+                } while used.contains(c)  // m ≤ C, so a free class always exists
                 used.insert(c)
                 classes[r - 1] = c
             }
