@@ -15,7 +15,11 @@ public struct DatasetFingerprint: Sendable {
     /// Adds the next sample (in id order): its key, a 0 byte, its label in decimal (-1 when
     /// unknown), a newline.
     public mutating func add(key: String, label: Int?) {
-        hasher.update(Array(key.utf8) + [0] + Array(String(label ?? -1).utf8) + [0x0A])
+        var key = key, label = String(label ?? -1)
+        key.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { hasher.update($0) }
+        label.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0x0A)) { hasher.update($0) }
         count += 1
     }
 

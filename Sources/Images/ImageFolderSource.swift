@@ -30,7 +30,7 @@ public struct ImageFolderSource: ImageSource {
         let classes = entries.filter { name in
             var d: ObjCBool = false
             return !name.hasPrefix(".") && fm.fileExists(atPath: rootURL.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
-        }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard !classes.isEmpty else {
             throw ImageError.badDataset(path: root, detail: "no class folders (an ImageFolder has one subfolder per class)")
         }
@@ -51,7 +51,7 @@ public struct ImageFolderSource: ImageSource {
             guard !files.isEmpty else {
                 throw ImageError.badDataset(path: classURL.path, detail: "class folder '\(name)' holds no .jpg, .jpeg or .png file")
             }
-            files.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            files.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             keys += files
             labels += Array(repeating: Int32(label), count: files.count)
         }

@@ -264,9 +264,13 @@ public final class StoreReader {
         }
     }
 
-    /// The key of a sample, when the store lists samples.
-    public func sampleKey(_ id: Int) throws(StoreError) -> String? {
-        try run { db in try String.fetchOne(db, sql: "SELECT key FROM samples WHERE sample_id = ?", arguments: [id]) }
+    /// One sample's key and label (one indexed row), when the store lists samples.
+    public func sample(_ id: Int) throws(StoreError) -> SampleInfo? {
+        try run { db in
+            try Row.fetchOne(db, sql: "SELECT key, label FROM samples WHERE sample_id = ?", arguments: [id]).map {
+                SampleInfo(id: id, key: $0[0], label: $0[1])
+            }
+        }
     }
 
     /// Samples recorded as failed.

@@ -53,8 +53,9 @@ struct InspectCommand: ParsableCommand {
         guard let rec = try reader.record(epoch: epoch, sample: sample) else {
             throw CLIFailure(message: "\(store): no record for epoch \(epoch), sample \(sample) (epochs stored: \(try reader.epochs().map { String($0.epoch) }.joined(separator: ", ")))")
         }
-        let key = try reader.sampleKey(sample)
-        let label = try reader.labels()?[sample].map { Int($0) }
+        let info = try reader.sample(sample)
+        let key = info?.key
+        let label = info?.label
         if json {
             struct Out: Encodable {
                 let record: TargetRecord
