@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Augment", targets: ["Augment"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -59,6 +60,23 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // The one C++ target: libtorch behind a plain C interface (Debian: libtorch-dev).
+        .target(
+            name: "CTorchBridge",
+            cxxSettings: [
+                .unsafeFlags(["-isystem", "/usr/include/torch/csrc/api/include", "-O2", "-Wno-deprecated-declarations"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("torch"),
+                .linkedLibrary("torch_cpu"),
+                .linkedLibrary("c10"),
+            ]
+        ),
+        // Models on libtorch: TinyViT, ResNet and TorchScript teachers, safetensors weights, training core.
+        .target(
+            name: "Models",
+            dependencies: ["CTorchBridge", "Checksum"]
+        ),
         // Jobs that combine the leaf modules: precompute (synthetic teacher for now), inspect.
         .target(
             name: "Pipeline",
@@ -86,6 +104,7 @@ let package = Package(
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Checksum"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store"]),
         // Per-stage augmentation timings (benchmarks/augment-stages.sh).
@@ -123,5 +142,6 @@ let package = Package(
             path: "Benchmarks/AugmentBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

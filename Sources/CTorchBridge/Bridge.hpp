@@ -1,0 +1,64 @@
+// Internal declarations shared by the bridge's translation units (never seen by Swift).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "td_torch.h"
+
+namespace td {
+
+/// One named entry of a state dict: the tensor shares storage with the model.
+struct StateEntry {
+    std::string name;
+    torch::Tensor tensor;
+    bool isParameter;
+};
+
+/// Records `message` as this thread's last error and returns `code`.
+int32_t fail(int32_t code, const std::string &message);
+/// Runs `body`, turning any exception into an error code and message.
+int32_t guarded(const std::function<int32_t()> &body);
+
+/// TD_* dtype of a torch dtype (-1 if none).
+int32_t dtypeCode(c10::ScalarType type);
+/// torch dtype of a TD_* code; throws std::invalid_argument on an unknown code.
+c10::ScalarType scalarType(int32_t code);
+
+/// Index of `name` in `entries`, or -1.
+int64_t findEntry(const std::vector<StateEntry> &entries, const std::string &name);
+/// Copies `src` (dtype/shape given) into `dst` after checking the shape; converts the dtype.
+void writeEntry(const StateEntry &entry, int32_t dtype, int32_t ndim, const int64_t *shape, const void *src);
+/// Fills info out-parameters for an entry.
+void describeEntry(const StateEntry &entry, const char **name, int32_t *dtype, int32_t *ndim, int64_t *shape);
+
+/// Guards libtorch's global generator: whoever seeds it and then draws from it (model construction,
+/// training steps with drop path) holds this lock, so concurrent users stay deterministic.
+std::mutex &generatorMutex();
+
+/// The TinyViT layer-wise LR decay rule: scale of a parameter given the stage depths.
+double tinyViTLRScale(const std::string &name, const std::vector<int64_t> &depths, double decay);
+
+} // namespace td
+
+/// A model the bridge can run: a built-in architecture or a TorchScript module.
+struct td_model {
+    std::string kind;                                         // "tinyvit", "resnet", "torchscript"
+    std::shared_ptr<torch::nn::Module> module;                // built-in architectures
+    std::function<torch::Tensor(const torch::Tensor &)> run;  // forward
+    std::function<void(bool)> setTraining;
+    std::vector<td::StateEntry> state;                        // parameters first, then buffers
+    int64_t numClasses = 0;
+    std::vector<int64_t> depths;                              // TinyViT stage depths (LR decay)
+    std::shared_ptr<void> keepAlive;                          // TorchScript module storage
+};
+
+namespace td {
+/// Collects the state dict of a torch::nn::Module (parameters, then buffers).
+std::vector<StateEntry> collectState(torch::nn::Module &module);
+}
