@@ -84,6 +84,7 @@ let package = Package(
                 "Store",
                 "Images",
                 "Augment",
+                "Models",
                 "Checksum",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,6 +97,7 @@ let package = Package(
                 "Store",
                 "Images",
                 "Augment",
+                "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -104,7 +106,7 @@ let package = Package(
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Checksum"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store"]),
         // Per-stage augmentation timings (benchmarks/augment-stages.sh).

@@ -61,6 +61,13 @@ public enum Architecture: Sendable, Equatable {
         }
     }
 
+    /// This architecture with the class count, input size or input channels replaced (nil keeps them).
+    public func overriding(classes: Int? = nil, imageSize: Int? = nil, inChannels: Int? = nil) -> Architecture {
+        var copy = self
+        copy.override(classes: classes, imageSize: imageSize, inChannels: inChannels)
+        return copy
+    }
+
     mutating func override(classes: Int?, imageSize: Int?, inChannels: Int?) {
         switch self {
         case .tinyViT(var c):

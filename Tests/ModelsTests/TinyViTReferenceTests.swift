@@ -20,6 +20,24 @@ struct TinyViTReferenceTests {
         #expect(maxDiff <= 1e-4, "max |Δ| = \(maxDiff)")
     }
 
+    @Test func paddedWindowsAndAttentionBiasesMatchTheReference() throws {
+        // Made by Fixtures/make_tinyvit_padded.py with the reference code: windows of 3 pad every stage,
+        // attention biases are random, and the logits differ clearly between inputs.
+        let padded = Bundle.module.resourcePath! + "/Fixtures/tinyvit-padded"
+        let model = try Model(try Architecture.parse(padded + "/config.json"), weights: padded + "/weights.safetensors")
+        try model.setTraining(false)
+        let io = try SafetensorsFile(contentsOf: padded + "/io.safetensors")
+        let input = try io.tensor("input")
+        let expected = try io.tensor("logits").floats
+        let logits = try model.forward(input.floats, n: 4, c: 3, h: 64, w: 64)
+        let maxDiff = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(maxDiff <= 1e-4, "max |Δ| = \(maxDiff)")
+        // The check has teeth: rows differ by far more than the tolerance.
+        let spread = (0..<10).map { c in abs(expected[c] - expected[10 + c]) }.max()!
+        #expect(spread > 0.05)
+        #expect(model.parameterCount == 154_336)
+    }
+
     @Test(arguments: [("tinyvit-5m", 5_392_764), ("tinyvit-11m", 10_996_972), ("tinyvit-21m", 21_198_568),
                       ("resnet18", 11_689_512), ("resnet50", 25_557_032)])
     func presetParameterCountsEqualTheReference(name: String, count: Int) throws {
