@@ -115,6 +115,12 @@ let package = Package(
             dependencies: ["Augment", "Images", "Pipeline"],
             path: "Benchmarks/AugmentStages"
         ),
+        // Model forward / training-step throughput (benchmarks/model-throughput.sh).
+        .executableTarget(
+            name: "ModelThroughput",
+            dependencies: ["Models"],
+            path: "Benchmarks/ModelThroughput"
+        ),
         // Whole-run store throughput (benchmarks/store-throughput.sh).
         .executableTarget(
             name: "StoreThroughput",

@@ -45,7 +45,7 @@ func tempDir() -> URL {
 }
 
 @Suite struct CLITests {
-    @Test(arguments: [[], ["precompute"], ["inspect"]])
+    @Test(arguments: [[], ["precompute"], ["inspect"], ["augment"], ["predict"]])
     func everyCommandHasHelpWithAnExample(_ sub: [String]) throws {
         let r = try CLI.run(sub + ["--help"])
         #expect(r.status == 0)
