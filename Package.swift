@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images"]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store"]),
         // Per-stage augmentation timings (benchmarks/augment-stages.sh).
         .executableTarget(

@@ -58,21 +58,7 @@ public struct EvalTransform: Sendable, Equatable {
         return out
     }
 
-    func convert(_ image: Image) -> Image {
-        if image.channels == channels { return image }
-        let n = image.width * image.height
-        if channels == 3 {
-            var rgb = [UInt8](repeating: 0, count: n * 3)
-            for i in 0..<n { rgb[3 * i] = image.pixels[i]; rgb[3 * i + 1] = image.pixels[i]; rgb[3 * i + 2] = image.pixels[i] }
-            return Image(width: image.width, height: image.height, channels: 3, pixels: rgb)
-        }
-        var gray = [UInt8](repeating: 0, count: n)
-        for i in 0..<n {
-            let r = UInt32(image.pixels[3 * i]), g = UInt32(image.pixels[3 * i + 1]), b = UInt32(image.pixels[3 * i + 2])
-            gray[i] = UInt8((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
-        }
-        return Image(width: image.width, height: image.height, channels: 1, pixels: gray)
-    }
+    func convert(_ image: Image) -> Image { image.converted(toChannels: channels) }
 
     /// torchvision's centre crop: offsets round half to even; missing border (image smaller than the crop) is 0.
     func centerCrop(_ image: Image) -> Image {

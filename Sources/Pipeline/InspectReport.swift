@@ -81,15 +81,19 @@ public struct InspectReport: Codable, Sendable {
 
     /// Reads the whole store (one chunk in memory at a time) and summarises it.
     public static func make(path: String) throws -> InspectReport {
-        let reader = try StoreReader(path: path)
+        try make(paths: [path])
+    }
+
+    /// Summarises a store given as one file, several shard files or a folder of shards (read as one).
+    public static func make(paths: [String]) throws -> InspectReport {
+        let reader = try ShardedStore(paths: paths)
+        let path = reader.paths.joined(separator: " ")
         let meta = reader.metadata
         let chunkInfos = try reader.chunks()
         var stats = StoreStatistics(numClasses: meta.numClasses, labels: try reader.labels())
         try reader.forEachChunk { stats.add($0) }
         let epochs = try reader.epochs()
-        let fm = FileManager.default
-        var fileBytes = ((try? fm.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
-        fileBytes += ((try? fm.attributesOfItem(atPath: path + "-wal")[.size]) as? NSNumber)?.intValue ?? 0
+        let fileBytes = reader.fileBytes
         let records = stats.records
         let raw = chunkInfos.reduce(0) { $0 + $1.rawBytes }
         let compressed = chunkInfos.reduce(0) { $0 + $1.compressedBytes }

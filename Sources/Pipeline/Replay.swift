@@ -15,12 +15,16 @@ public struct Replay: Sendable {
     /// Whether JPEGs may be decoded at reduced scale (on by default; off reproduces torchvision's
     /// full-size decode exactly).
     public let dctScaling: Bool
+    /// Channels the output has (1 or 3): decoded images are converted before augmentation
+    /// (``Images/Image/converted(toChannels:)``); nil keeps each image's own.
+    public let channels: Int?
     private let augmenter: Augmenter
 
     /// A replayer for `policy`.
-    public init(policy: AugmentPolicy, dctScaling: Bool = true) {
+    public init(policy: AugmentPolicy, dctScaling: Bool = true, channels: Int? = nil) {
         self.policy = policy
         self.dctScaling = dctScaling
+        self.channels = channels
         augmenter = Augmenter(policy: policy)
     }
 
@@ -34,7 +38,8 @@ public struct Replay: Sendable {
             let params = AugParams.decode(seed: seed, policy: policy, width: w, height: h)
             let d = JPEG.scaleDenominator(cropWidth: params.crop.width, cropHeight: params.crop.height,
                                           outWidth: policy.outputSize, outHeight: policy.outputSize)
-            let img = try decoder.decode(bytes, path: path, denominator: d)
+            var img = try decoder.decode(bytes, path: path, denominator: d)
+            if let channels { img = img.converted(toChannels: channels) }
             var scaled = params
             if d > 1 {
                 let x0 = params.crop.x / d, y0 = params.crop.y / d
@@ -50,7 +55,8 @@ public struct Replay: Sendable {
     }
 
     /// Augments an already decoded image.
-    public func render(image: Image, seed: UInt64) -> (PixelBuffer, AugParams) {
+    public func render(image original: Image, seed: UInt64) -> (PixelBuffer, AugParams) {
+        let image = channels.map { original.converted(toChannels: $0) } ?? original
         let params = AugParams.decode(seed: seed, policy: policy, width: image.width, height: image.height)
         let src = PixelBuffer(width: image.width, height: image.height, channels: image.channels, bytes: image.pixels)
         return (augmenter.pixels(src, params), params)

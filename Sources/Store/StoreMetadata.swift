@@ -10,14 +10,19 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         public var architecture: String
         /// Hex hash identifying the weights (or the generator's parameters for `synthetic`).
         public var weightsHash: String
+        /// Channels of the images the teacher saw (images are converted to it before augmentation; the
+        /// loader does the same); nil for stores without images.
+        public var inputChannels: Int?
         /// Creates a teacher description.
-        public init(architecture: String, weightsHash: String) {
+        public init(architecture: String, weightsHash: String, inputChannels: Int? = nil) {
             self.architecture = architecture
             self.weightsHash = weightsHash
+            self.inputChannels = inputChannels
         }
         enum CodingKeys: String, CodingKey {
             case architecture
             case weightsHash = "weights_hash"
+            case inputChannels = "input_channels"
         }
     }
 

@@ -13,15 +13,21 @@ struct InspectCommand: ParsableCommand {
             stable document described in README.md ("inspect --json"); its digest is the same for any two
             stores holding the same records, whatever their chunking, sharding or write order.
 
+            Several shard files, or a folder of them, are read as one store (they must come from the
+            same run: one file per rank).
+
             Examples:
               tinydistill inspect demo.tdstore
               tinydistill inspect demo.tdstore --json
               tinydistill inspect demo.tdstore --record 0:42
+              tinydistill inspect shards/            # every *.tdstore in the folder, as one store
             """
     )
 
-    @Argument(help: "The store file.")
-    var store: String
+    @Argument(help: "The store file, its shard files, or a folder of shards.")
+    var stores: [String]
+
+    var store: String { stores.joined(separator: " ") }
 
     @Flag(help: "Machine-readable JSON output.")
     var json = false
@@ -34,7 +40,7 @@ struct InspectCommand: ParsableCommand {
             try showRecord(record)
             return
         }
-        let report = try InspectReport.make(path: store)
+        let report = try InspectReport.make(paths: stores)
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -49,11 +55,11 @@ struct InspectCommand: ParsableCommand {
         guard parts.count == 2, let epoch = Int(parts[0]), let sample = Int(parts[1]), epoch >= 0, sample >= 0 else {
             throw ValidationError("--record \(spec): expected EPOCH:SAMPLE, e.g. 0:42")
         }
-        let reader = try StoreReader(path: store)
+        let reader = try ShardedStore(paths: stores)
         guard let rec = try reader.record(epoch: epoch, sample: sample) else {
             throw CLIFailure(message: "\(store): no record for epoch \(epoch), sample \(sample) (epochs stored: \(try reader.epochs().map { String($0.epoch) }.joined(separator: ", ")))")
         }
-        let info = try reader.sample(sample)
+        let info = try reader.readers[0].sample(sample)
         let key = info?.key
         let label = info?.label
         if json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Models
 import Pipeline
 import Store
 
@@ -16,20 +17,54 @@ struct PrecomputeCommand: ParsableCommand {
             K, codec, seed or dataset is refused, naming the setting that differs. SIGINT/SIGTERM finish the
             current chunk and exit with status 130 and the command that resumes.
 
-            The synthetic teacher (synthetic:C) makes teacher-like distributions without a model (mean top-1
-            probability near 0.5, top-10 mass near 0.85 at C = 1000); the synthetic dataset synthetic:N[:C]
-            has N samples with hashed labels.
+            Data: an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC (generated
+            images) or synthetic:N[:C] (no images, synthetic teacher only). Each sample of each epoch is
+            decoded, converted to the teacher's channels, augmented from its seed (--policy, default the
+            TinyViT recipe at the teacher's input size), normalised and run through the teacher in batches
+            while worker threads prepare the next batch.
 
-            Example:
+            Teacher: safetensors weights of a built-in architecture (--arch, or recorded in the file), a
+            TorchScript .pt file, or synthetic:C (teacher-like distributions without a model; on images it
+            is seeded by a hash of the augmented pixels, so replay can be verified without a model).
+
+            Shards: --rank R --world W (or RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS) take the samples
+            s with s mod W = R of every epoch; each rank writes its own file; `inspect` and `merge` take
+            the set. Bad samples are recorded in the store's failures table and reported; --strict then
+            exits with status 1.
+
+            Examples:
+              tinydistill precompute --data fashion-mnist:train --teacher teacher.safetensors --epochs 4 --topk 10 --out fm.tdstore
+              tinydistill precompute --data /data/imagenet/train --teacher t.pt --policy p.json --epochs 2 --topk 100 --rank 0 --world 2 --out in1k-0.tdstore
               tinydistill precompute --data synthetic:50000 --teacher synthetic:1000 --epochs 3 --topk 10 --codec q8 --out run.tdstore
             """
     )
 
-    @Option(help: "Dataset: synthetic:N or synthetic:N:C.")
+    @Option(help: "Dataset: an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC, synthetic:N[:C].")
     var data: String
 
-    @Option(help: "Teacher: synthetic:C (C classes).")
+    @Option(help: "Teacher: weights.safetensors, model.pt (TorchScript) or synthetic:C.")
     var teacher: String
+
+    @Option(help: "Architecture of safetensors teacher weights (default: the one the file records).")
+    var arch: String?
+
+    @Option(help: "Augmentation policy JSON (schemas/augment-policy.schema.json); default: the TinyViT recipe.")
+    var policy: String?
+
+    @Option(help: "Teacher batch size.")
+    var batch: Int = 64
+
+    @Option(help: "Threads (decode/augment workers and libtorch).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "This writer's rank (default: RANK or SLURM_PROCID, else 0).")
+    var rank: Int?
+
+    @Option(help: "Number of ranks (default: WORLD_SIZE or SLURM_NTASKS, else 1).")
+    var world: Int?
+
+    @Flag(help: "Exit with status 1 when any sample cannot be read or decoded.")
+    var strict = false
 
     @Option(help: "Number of epochs to precompute.")
     var epochs: Int
@@ -60,13 +95,34 @@ struct PrecomputeCommand: ParsableCommand {
         guard topk >= 1 else { throw ValidationError("--topk must be ≥ 1") }
         guard (1...19).contains(level) else { throw ValidationError("--level must be in 1…19") }
         guard (1...(1 << 20)).contains(chunkRecords) else { throw ValidationError("--chunk-records must be in 1…1048576") }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be in 1…4096") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1…256") }
+    }
+
+    /// Rank and world from the options, else the environment (torchrun's RANK/WORLD_SIZE, Slurm's).
+    static func shard(rank: Int?, world: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (Int, Int) {
+        func env(_ names: [String]) throws -> Int? {
+            for name in names {
+                if let value = environment[name] {
+                    guard let v = Int(value) else { throw ValidationError("\(name)=\(value) is not an integer") }
+                    return v
+                }
+            }
+            return nil
+        }
+        let r = try rank ?? env(["RANK", "SLURM_PROCID"]) ?? 0
+        let w = try world ?? env(["WORLD_SIZE", "SLURM_NTASKS"]) ?? 1
+        guard w >= 1, r >= 0, r < w else { throw ValidationError("rank \(r) of world \(w): need 0 ≤ rank < world") }
+        return (r, w)
     }
 
     func run() throws {
         SignalFlag.install()
+        let (r, w) = try Self.shard(rank: rank, world: world)
+        Models.Torch.threads = threads
         let options = PrecomputeOptions(
-            data: data, teacher: teacher, epochs: epochs, topK: topk, codec: codec, seed: seed, out: out,
-            chunkRecords: chunkRecords, compressionLevel: level)
+            data: data, teacher: teacher, arch: arch, policy: policy, epochs: epochs, topK: topk, codec: codec, seed: seed,
+            out: out, chunkRecords: chunkRecords, compressionLevel: level, batch: batch, threads: threads, rank: r, world: w)
         let job = PrecomputeJob(options: options)
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }
@@ -81,9 +137,18 @@ struct PrecomputeCommand: ParsableCommand {
             print("records written  \(summary.recordsWritten)  (already stored: \(summary.recordsSkipped))")
             print(String(format: "bytes/record     %.2f  (compressed chunk payload)", summary.bytesPerRecord))
             print(String(format: "wall time        %.2f s  (%.0f records/s)", summary.seconds, summary.recordsPerSecond))
+            if summary.teacherSeconds > 0 {
+                print(String(format: "teacher          %.0f images/s; %.1f %% of wall time outside the teacher",
+                             summary.teacherImagesPerSecond, summary.overheadShare * 100))
+            }
+            print("bad samples      \(summary.badSamples)")
+            for example in summary.badSampleExamples { print("  \(example)") }
             print("store            \(out)")
         }
         fflush(nil)  // the summary before the interruption message on stderr
+        if strict && summary.badSamples > 0 {
+            throw CLIFailure(message: "\(summary.badSamples) bad sample(s) (--strict); they are listed above and in the store's failures table")
+        }
         if summary.interrupted {
             let resume = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             throw PipelineError.interrupted(resume: resume)

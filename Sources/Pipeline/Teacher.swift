@@ -1,0 +1,103 @@
+import Foundation
+import Models
+import Store
+
+/// The model precompute runs: the synthetic generator, a built-in architecture from safetensors, or a
+/// TorchScript file. Use from one thread (libtorch parallelises inside).
+public final class Teacher {
+    /// What computes the probabilities.
+    public enum Backend {
+        /// The documented generator; on images it is seeded by a hash of the augmented pixels.
+        case synthetic(SyntheticTeacher)
+        /// A libtorch model (eval mode).
+        case model(Model)
+    }
+
+    /// The backend.
+    public let backend: Backend
+    /// Output classes C.
+    public let numClasses: Int
+    /// Channels the teacher takes, or nil when any (synthetic; TorchScript takes the images' own).
+    public let inputChannels: Int?
+    /// Input side the architecture is built for, when it requires one (TinyViT); nil when any.
+    public let requiredInputSize: Int?
+    /// The store's description of the teacher (architecture and weights hash).
+    public let metadata: StoreMetadata.Teacher
+
+    init(backend: Backend, numClasses: Int, inputChannels: Int?, requiredInputSize: Int?, metadata: StoreMetadata.Teacher) {
+        self.backend = backend
+        self.numClasses = numClasses
+        self.inputChannels = inputChannels
+        self.requiredInputSize = requiredInputSize
+        self.metadata = metadata
+    }
+
+    /// Opens `spec`: `synthetic:C`, a TorchScript `.pt`/`.pth` file, or safetensors weights of a built-in
+    /// architecture (`arch`, or the architecture the file's metadata records).
+    /// - Parameters:
+    ///   - maxK: largest K the synthetic generator must produce.
+    ///   - probe: (channels, size) of one input, to learn a TorchScript model's class count.
+    public static func open(spec: String, arch: String?, maxK: Int, probe: (channels: Int, size: Int)) throws(PipelineError) -> Teacher {
+        if spec.hasPrefix("synthetic:") {
+            guard let c = Int(spec.dropFirst("synthetic:".count)), c >= 2, c <= 1 << 24 else {
+                throw .badOption(option: "--teacher", value: spec, why: "synthetic:C needs an integer C in 2…16,777,216")
+            }
+            let generator = SyntheticTeacher(numClasses: c, maxK: max(1, min(maxK, c)))
+            return Teacher(backend: .synthetic(generator), numClasses: c, inputChannels: nil, requiredInputSize: nil,
+                           metadata: .init(architecture: "synthetic", weightsHash: generator.weightsHash))
+        }
+        do {
+            if spec.hasSuffix(".pt") || spec.hasSuffix(".pth") {
+                let model = try Model(torchScriptAt: spec)
+                try model.setTraining(false)
+                let zeros = [Float](repeating: 0, count: probe.channels * probe.size * probe.size)
+                let logits = try model.forward(zeros, n: 1, c: probe.channels, h: probe.size, w: probe.size)
+                return Teacher(backend: .model(model), numClasses: logits.count, inputChannels: nil, requiredInputSize: nil,
+                               metadata: .init(architecture: "torchscript", weightsHash: try model.weightsDigest()))
+            }
+            let file = try SafetensorsFile(contentsOf: spec)
+            let architecture: Architecture
+            if let arch {
+                architecture = try Architecture.parse(arch)
+            } else if let recorded = file.metadata["tinydistill.arch"] {
+                architecture = try Architecture.fromJSON(Data(recorded.utf8), source: spec + " (metadata)")
+            } else {
+                throw PipelineError.badOption(option: "--teacher", value: spec, why: "the weights do not record their architecture; pass --arch")
+            }
+            let model = try Model(architecture)
+            try model.loadWeights(file)
+            try model.setTraining(false)
+            let required: Int?
+            if case .tinyViT = architecture { required = architecture.imageSize } else { required = nil }
+            return Teacher(backend: .model(model), numClasses: architecture.numClasses, inputChannels: architecture.inChannels,
+                           requiredInputSize: required,
+                           metadata: .init(architecture: architecture.json, weightsHash: try model.weightsDigest()))
+        } catch let error as PipelineError {
+            throw error
+        } catch let error as ModelError {
+            throw .badOption(option: "--teacher", value: spec, why: error.description)
+        } catch {
+            throw .badOption(option: "--teacher", value: spec, why: "\(error)")
+        }
+    }
+
+    /// Runs the model on `planes` (n normalised CHW images) and writes each row's top-K.
+    func topK(planes: [Float], n: Int, channels: Int, size: Int, k: Int,
+              into indices: inout [[UInt32]], _ probabilities: inout [[Float]]) throws(PipelineError) {
+        guard case .model(let model) = backend else { return }
+        let logits: [Float]
+        do {
+            logits = try model.forward(planes, n: n, c: channels, h: size, w: size)
+        } catch {
+            throw .badOption(option: "--teacher", value: model.kind, why: error.description)
+        }
+        let c = logits.count / n
+        logits.withUnsafeBufferPointer { all in
+            for r in 0..<n {
+                let row = UnsafeBufferPointer(rebasing: all[(r * c)..<((r + 1) * c)])
+                TopK.select(logits: row, indices: &indices[r], probabilities: &probabilities[r])
+            }
+        }
+        _ = k
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Softmax and top-K selection of teacher logits, in a fixed operation order (the same bits on every run
+/// of a machine and thread count).
+public enum TopK {
+    /// Writes the `indices.count` most probable classes of `logits` into `indices` / `probabilities`, in
+    /// descending probability (ties: lower class first). Probabilities are the softmax of all logits
+    /// (max-subtracted, float exponentials, sum in Double).
+    public static func select(logits: UnsafeBufferPointer<Float>, indices: inout [UInt32], probabilities: inout [Float]) {
+        let k = indices.count
+        let c = logits.count
+        var m = -Float.infinity
+        for v in logits where v > m { m = v }
+        var sum = 0.0
+        for v in logits { sum += Double(expf(v - m)) }
+        let inv = Float(1.0 / sum)
+        // Partial selection: keep the k best (value desc, index asc) in a sorted buffer.
+        var bestV = [Float](repeating: -.infinity, count: k)
+        var bestI = [Int](repeating: Int.max, count: k)
+        var filled = 0
+        for i in 0..<c {
+            let v = logits[i]
+            if filled == k {
+                let lv = bestV[k - 1], li = bestI[k - 1]
+                if !(v > lv || (v == lv && i < li)) { continue }
+            } else {
+                filled += 1
+            }
+            var j = filled - 1
+            while j > 0 && (v > bestV[j - 1] || (v == bestV[j - 1] && i < bestI[j - 1])) {
+                bestV[j] = bestV[j - 1]
+                bestI[j] = bestI[j - 1]
+                j -= 1
+            }
+            bestV[j] = v
+            bestI[j] = i
+        }
+        for j in 0..<k {
+            indices[j] = UInt32(bestI[j])
+            probabilities[j] = expf(bestV[j] - m) * inv
+        }
+    }
+}
