@@ -12,6 +12,7 @@ struct Options {
     var batch = 32
     var threads = 2
     var seconds = 10.0
+    var saveWeights: String?
 }
 
 var options = Options()
@@ -26,6 +27,7 @@ while let flag = args.next() {
     case "--batch": options.batch = Int(value)!
     case "--threads": options.threads = Int(value)!
     case "--seconds": options.seconds = Double(value)!
+    case "--save-weights": options.saveWeights = value
     default: fatalError("unknown option \(flag)")
     }
 }
@@ -34,6 +36,11 @@ Torch.threads = options.threads
 let arch = try Architecture.parse(options.arch, classes: options.classes, imageSize: options.imageSize,
                                   inChannels: options.channels)
 let model = try Model(arch, seed: 1)
+if let path = options.saveWeights {
+    // Only write seeded weights (for benchmarks that need a teacher file), then stop.
+    try model.saveWeights(to: path)
+    exit(0)
+}
 let n = options.batch, c = options.channels, s = options.imageSize
 let input = (0..<(n * c * s * s)).map { Float(sin(Double($0) * 0.001)) }
 let k = min(10, options.classes)

@@ -220,9 +220,14 @@ public final class PrecomputeJob {
         } else {
             policy = .tinyViT(outputSize: 224)
         }
-        // The first sample tells the images' channels (TorchScript teachers take those).
-        let firstChannels: Int
-        do { firstChannels = try source.image(o.rank % source.count).channels } catch { firstChannels = 3 }
+        // The first decodable sample tells the images' channels (TorchScript teachers take those).
+        var firstChannels = 3
+        for id in 0..<min(source.count, 64) {
+            if let image = try? source.image(id) {
+                firstChannels = image.channels
+                break
+            }
+        }
         let teacher = try Teacher.open(spec: o.teacher, arch: o.arch, maxK: o.topK,
                                        probe: (firstChannels, o.policy == nil ? 224 : policy.outputSize))
         if o.policy == nil, let size = teacher.requiredInputSize { policy = .tinyViT(outputSize: size) }

@@ -89,7 +89,7 @@ public final class Teacher {
         do {
             logits = try model.forward(planes, n: n, c: channels, h: size, w: size)
         } catch {
-            throw .badOption(option: "--teacher", value: model.kind, why: error.description)
+            throw .failed("the teacher (\(model.kind)) failed on a batch of \(n)×\(channels)×\(size)×\(size): \(error.description)")
         }
         let c = logits.count / n
         logits.withUnsafeBufferPointer { all in

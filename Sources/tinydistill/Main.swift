@@ -18,7 +18,7 @@ enum Main {
             case .interrupted:
                 FileHandle.standardError.write(Data("\(error.description)\n".utf8))
                 exit(130)
-            case .store: fail(error.description)
+            case .store, .failed: fail(error.description)
             }
         } catch let error as CLIFailure {
             fail(error.message)

@@ -17,10 +17,13 @@ struct CLI {
         var stderr: String
     }
 
-    static func start(_ args: [String]) throws -> (Process, Pipe, Pipe) {
+    static func start(_ args: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -29,8 +32,8 @@ struct CLI {
     }
 
     @discardableResult
-    static func run(_ args: [String]) throws -> Result {
-        let (p, out, err) = try start(args)
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+        let (p, out, err) = try start(args, environment: environment)
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

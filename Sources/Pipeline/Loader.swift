@@ -1,0 +1,318 @@
+import Augment
+import Checksum
+import Dispatch
+import Foundation
+import Images
+import Store
+
+/// Settings of a ``Loader``.
+public struct LoaderOptions: Sendable, Equatable {
+    /// Rows per batch (per rank).
+    public var batch: Int
+    /// Order seed: an epoch's order is a function of (seed, epoch) only.
+    public var seed: UInt64
+    /// This rank and the number of ranks.
+    public var rank: Int, world: Int
+    /// Chunks whose records are shuffled together (the shuffle window; memory is window × chunk size).
+    public var shuffleChunks: Int
+    /// Drop the last partial batch of each rank (equal batch counts, as the reference's drop_last).
+    public var dropLast: Bool
+    /// Threads decoding and augmenting, and batches prepared ahead.
+    public var workers: Int, prefetch: Int
+
+    public init(batch: Int, seed: UInt64 = 0, rank: Int = 0, world: Int = 1, shuffleChunks: Int = 8, dropLast: Bool = true,
+                workers: Int = 2, prefetch: Int = 2) {
+        self.batch = batch
+        self.seed = seed
+        self.rank = rank
+        self.world = world
+        self.shuffleChunks = shuffleChunks
+        self.dropLast = dropLast
+        self.workers = workers
+        self.prefetch = prefetch
+    }
+}
+
+/// Streams a store's records as training batches: replays each record's augmentation from its seed
+/// (bit-exact: the student sees the teacher's pixels), normalises, collates, prefetches.
+///
+/// **Order.** For training epoch t the loader reads stored epoch t mod E (stored epochs are reused in a
+/// cycle when training runs longer than the store). Its chunks (all shards) are visited in an order
+/// shuffled by (seed, t); consecutive groups of `shuffleChunks` chunks are decoded together and their
+/// records shuffled by (seed, t, group). The result is one global sequence that depends only on (seed, t)
+/// and the store, never on ranks or threads. Quality/memory: a window of W chunks of R records mixes
+/// W·R records (8 × 4096 = 32k by default) while holding only their ids, seeds and targets; records
+/// from far-apart parts of the dataset meet only through the chunk shuffle (like FFCV's quasi-random and
+/// MosaicML's block shuffles). Precompute writes chunks in sample order, so a chunk is a contiguous
+/// block of the dataset: ImageFolder classes are contiguous, and the chunk shuffle is what mixes them.
+///
+/// **Ranks.** Rank r takes global positions r, r + W, r + 2W, …, up to ⌊L / W⌋ positions, so every rank
+/// has the same number of records; the last L mod W records of the global sequence (fewer than W) are
+/// dropped, and with `dropLast` each rank's last partial batch too. Ranks are disjoint and, for W = 1,
+/// cover everything.
+///
+/// **Resume.** A cursor (epoch, position) — the rank's records consumed — restarts the exact sequence of
+/// batches an uninterrupted run gives; whole shuffle groups before the cursor are skipped from the chunk
+/// table without decoding.
+public final class Loader: @unchecked Sendable {
+    /// The store (one file or shards).
+    public let store: ShardedStore
+    /// The dataset the store indexes.
+    public let source: any ImageSource
+    /// The augmentation policy the store was made with.
+    public let policy: AugmentPolicy
+    /// Channels of the images (as the teacher saw them).
+    public let channels: Int
+    /// Options.
+    public let options: LoaderOptions
+    /// Classes C and entries per record K.
+    public var numClasses: Int { store.metadata.numClasses }
+    public var k: Int { store.metadata.topK }
+    /// Epochs the store holds completely (the reuse cycle length).
+    public let storedEpochs: Int
+    private let renderer: SampleRenderer
+    private let augmenter: Augmenter
+
+    /// Opens `storePaths` against dataset `data`. Refused: a dataset whose fingerprint differs from the
+    /// store's, a policy whose hash this build does not reproduce, a store without images.
+    public init(storePaths: [String], data: String, options: LoaderOptions) throws(PipelineError) {
+        guard options.batch >= 1, options.world >= 1, options.rank >= 0, options.rank < options.world,
+              options.shuffleChunks >= 1, options.workers >= 1, options.prefetch >= 1 else {
+            throw .badOption(option: "--batch/--rank/--world", value: "\(options.batch)/\(options.rank)/\(options.world)",
+                             why: "need batch ≥ 1 and 0 ≤ rank < world")
+        }
+        let store: ShardedStore
+        do { store = try ShardedStore(paths: storePaths) } catch { throw .store(error) }
+        let meta = store.metadata
+        guard let policyJSON = meta.policy, let stored = meta.policyHash else {
+            throw .badOption(option: "--store", value: storePaths.joined(separator: " "),
+                             why: "the store was made without images (synthetic:N data); there is nothing to replay")
+        }
+        let policy: AugmentPolicy
+        do { policy = try AugmentPolicy.parse(Array(policyJSON.utf8), source: "store policy") } catch {
+            throw .failed("the store's augmentation policy does not parse in this build: \(error.description)")
+        }
+        guard policy.hash == stored else {
+            throw .failed("the store's policy hash is \(stored) but this build computes \(policy.hash) for it: replay would not be exact; use the tinydistill version that wrote the store")
+        }
+        let source = try DataSource.open(data)
+        let fingerprint = source.fingerprint
+        guard fingerprint == meta.dataset.fingerprint else {
+            throw .badOption(option: "--data", value: data,
+                             why: "its fingerprint \(fingerprint) differs from the store's \(meta.dataset.fingerprint) (made from \(meta.dataset.source)): not the dataset the store indexes")
+        }
+        let epochs: [EpochSummary]
+        do { epochs = try store.epochs() } catch { throw .store(error) }
+        let complete = epochs.filter { $0.records > 0 }.map(\.epoch).sorted()
+        guard let last = complete.last, complete == Array(0...last) else {
+            throw .failed("the store has no records, or its epochs are not 0…n (found \(complete)); finish precompute first")
+        }
+        self.store = store
+        self.source = source
+        self.policy = policy
+        self.channels = meta.teacher.inputChannels ?? 3
+        self.options = options
+        self.storedEpochs = last + 1
+        self.renderer = SampleRenderer(source: source, replay: Replay(policy: policy, channels: channels))
+        self.augmenter = Augmenter(policy: policy)
+    }
+
+    /// The stored epoch training epoch `epoch` reads.
+    public func storedEpoch(for epoch: Int) -> Int { epoch % storedEpochs }
+
+    /// One chunk of the plan: its shard, chunk id and record count.
+    struct PlannedChunk { var shard: Int, chunk: Int, count: Int }
+
+    /// The epoch's chunks in visiting order, grouped into shuffle windows.
+    func plan(epoch: Int) throws(PipelineError) -> [[PlannedChunk]] {
+        let se = storedEpoch(for: epoch)
+        var chunks: [PlannedChunk] = []
+        do {
+            for (s, reader) in store.readers.enumerated() {
+                for info in try reader.chunks(epoch: se) { chunks.append(PlannedChunk(shard: s, chunk: info.chunk, count: info.recordCount)) }
+            }
+        } catch {
+            throw .store(error)
+        }
+        var rng = SplitMix(seed: SplitMix64.mix(options.seed ^ SplitMix64.mix(UInt64(epoch) &+ 0xC4A0)))
+        for i in stride(from: chunks.count - 1, to: 0, by: -1) { chunks.swapAt(i, rng.below(i + 1)) }
+        return stride(from: 0, to: chunks.count, by: options.shuffleChunks).map {
+            Array(chunks[$0..<min(chunks.count, $0 + options.shuffleChunks)])
+        }
+    }
+
+    /// Records in the epoch's global sequence.
+    public func recordCount(epoch: Int) throws(PipelineError) -> Int {
+        try plan(epoch: epoch).joined().reduce(0) { $0 + $1.count }
+    }
+
+    /// Records this rank reads in `epoch` (⌊L / world⌋).
+    public func rankRecords(epoch: Int) throws(PipelineError) -> Int { try recordCount(epoch: epoch) / options.world }
+
+    /// Batches this rank gets in `epoch`.
+    public func batchCount(epoch: Int) throws(PipelineError) -> Int {
+        let n = try rankRecords(epoch: epoch)
+        return options.dropLast ? n / options.batch : (n + options.batch - 1) / options.batch
+    }
+
+    /// One record in the global sequence.
+    struct Item: Sendable { var sample: Int, seed: UInt64, indices: [UInt32], values: [Float] }
+
+    /// The batches of `epoch` from rank-local `position` (a multiple of the batch size to resume exactly).
+    public func batches(epoch: Int, from position: Int = 0) throws(PipelineError) -> BatchStream {
+        try BatchStream(loader: self, epoch: epoch, start: position)
+    }
+
+    /// Streams batches with prefetching; `next()` blocks until the next batch is ready.
+    public final class BatchStream {
+        let loader: Loader
+        let epoch: Int
+        private var groups: [[PlannedChunk]]
+        private var groupIndex = 0
+        private var groupItems: [Item] = []
+        private var groupOffset = 0       // global index of groupItems[0]
+        private var nextGlobal: Int       // next global index this rank takes
+        private var position: Int         // rank-local records handed out
+        private let limit: Int            // rank-local records in the epoch
+        private var pending: [(Pending, Int)] = []
+        /// Seconds `next()` spent waiting for batches that were not ready.
+        public private(set) var waitSeconds = 0.0
+
+        init(loader: Loader, epoch: Int, start: Int) throws(PipelineError) {
+            self.loader = loader
+            self.epoch = epoch
+            self.groups = try loader.plan(epoch: epoch)
+            let total = groups.joined().reduce(0) { $0 + $1.count }
+            let perRank = total / loader.options.world
+            limit = loader.options.dropLast ? perRank - perRank % loader.options.batch : perRank
+            position = min(start, limit)
+            nextGlobal = position * loader.options.world + loader.options.rank
+            // Skip whole groups before the cursor without decoding them.
+            var offset = 0
+            while groupIndex < groups.count {
+                let size = groups[groupIndex].reduce(0) { $0 + $1.count }
+                if offset + size > nextGlobal { break }
+                offset += size
+                groupIndex += 1
+            }
+            groupOffset = offset
+            for _ in 0..<loader.options.prefetch { try schedule() }
+        }
+
+        /// The next batch, or nil at the end of the epoch.
+        public func next() throws(PipelineError) -> LoaderBatch? {
+            guard !pending.isEmpty else { return nil }
+            let (future, _) = pending.removeFirst()
+            let t0 = Date()
+            let result = future.wait()
+            waitSeconds += Date().timeIntervalSince(t0)
+            try schedule()
+            switch result {
+            case .success(let batch): return batch
+            case .failure(let error): throw error
+            }
+        }
+
+        /// Takes the next batch's items from the sequence and starts rendering them.
+        private func schedule() throws(PipelineError) {
+            var items: [Item] = []
+            let want = min(loader.options.batch, limit - position)
+            guard want > 0 else { return }
+            while items.count < want {
+                let local = nextGlobal - groupOffset
+                if local >= groupItems.count {
+                    guard try loadGroup() else { break }
+                    continue
+                }
+                items.append(groupItems[local])
+                nextGlobal += loader.options.world
+            }
+            guard !items.isEmpty else { return }
+            position += items.count
+            let loader = self.loader, epoch = self.epoch, position = self.position, frozen = items
+            pending.append((Pending { loader.render(frozen, epoch: epoch, position: position) }, position))
+        }
+
+        /// Decodes the next shuffle group; false at the end.
+        private func loadGroup() throws(PipelineError) -> Bool {
+            guard groupIndex < groups.count else { return false }
+            groupOffset += groupItems.count
+            var items: [Item] = []
+            let se = loader.storedEpoch(for: epoch)
+            do {
+                for c in groups[groupIndex] {
+                    let cols = try loader.store.readers[c.shard].chunk(epoch: se, chunk: c.chunk)
+                    for i in 0..<cols.count {
+                        let r = cols.record(at: i)
+                        items.append(Item(sample: r.sampleID, seed: r.seed, indices: r.indices, values: r.probabilities))
+                    }
+                }
+            } catch {
+                throw .store(error)
+            }
+            var rng = SplitMix(seed: SplitMix64.mix(loader.options.seed ^ SplitMix64.mix(UInt64(epoch) << 20 ^ UInt64(groupIndex) &+ 0x5B1F)))
+            for i in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(i, rng.below(i + 1)) }
+            groupItems = items
+            groupIndex += 1
+            return true
+        }
+    }
+
+    /// A batch rendered on other threads.
+    final class Pending: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<LoaderBatch, PipelineError>?
+        init(_ work: @escaping @Sendable () -> Result<LoaderBatch, PipelineError>) {
+            DispatchQueue.global().async {
+                self.result = work()
+                self.done.signal()
+            }
+        }
+        func wait() -> Result<LoaderBatch, PipelineError> {
+            done.wait()
+            return result!
+        }
+    }
+
+    /// Renders `items` on `workers` threads into one batch.
+    func render(_ items: [Item], epoch: Int, position: Int) -> Result<LoaderBatch, PipelineError> {
+        let n = items.count, size = policy.outputSize, plane = channels * size * size, k = self.k
+        final class Slots: @unchecked Sendable {
+            var images: [Float]
+            var errors: [String?]
+            init(_ count: Int, _ n: Int) { images = [Float](repeating: 0, count: count); errors = [String?](repeating: nil, count: n) }
+        }
+        let slots = Slots(n * plane, n)
+        let workers = min(options.workers, n)
+        let per = (n + workers - 1) / workers
+        let renderer = self.renderer, augmenter = self.augmenter
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for j in (w * per)..<min(n, (w + 1) * per) {
+                do {
+                    let (pixels, params) = try renderer.render(items[j].sample, seed: items[j].seed)
+                    let planes = augmenter.normalized(pixels, params)
+                    slots.images.withUnsafeMutableBufferPointer { dst in
+                        planes.withUnsafeBufferPointer { src in (dst.baseAddress! + j * plane).update(from: src.baseAddress!, count: plane) }
+                    }
+                } catch {
+                    slots.errors[j] = (error as? ImageError)?.description ?? "\(error)"
+                }
+            }
+        }
+        if let j = slots.errors.firstIndex(where: { $0 != nil }) {
+            return .failure(.failed("sample \(items[j].sample) (\(source.sample(items[j].sample).key)) no longer decodes: \(slots.errors[j]!); the dataset changed since precompute"))
+        }
+        var indices = [Int32](repeating: 0, count: n * k)
+        var values = [Float](repeating: 0, count: n * k)
+        for (j, item) in items.enumerated() {
+            for q in 0..<min(k, item.indices.count) {
+                indices[j * k + q] = Int32(item.indices[q])
+                values[j * k + q] = item.values[q]
+            }
+        }
+        return .success(LoaderBatch(
+            epoch: epoch, storedEpoch: storedEpoch(for: epoch), position: position, n: n, channels: channels, height: size, width: size,
+            images: slots.images, k: k, indices: indices, values: values,
+            labels: items.map { Int64(source.sample($0.sample).label) }, sampleIDs: items.map(\.sample), seeds: items.map(\.seed)))
+    }
+}
