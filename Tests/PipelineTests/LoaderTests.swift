@@ -1,0 +1,106 @@
+import Augment
+import Foundation
+import Models
+@testable import Pipeline
+import Store
+import Testing
+
+@Suite struct LoaderTests {
+    static let data = "synthetic-images:150:40x36x3:5:12"
+    /// A 2-epoch store of 150 samples in 16-record chunks (synthetic teacher: fast).
+    static let store: String = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-loader-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try! Data(AugmentPolicy.tinyViT(outputSize: 32).canonicalJSON().utf8).write(to: URL(fileURLWithPath: dir + "/policy.json"))
+        let out = dir + "/s.tdstore"
+        _ = try! PrecomputeJob(options: PrecomputeOptions(data: data, teacher: "synthetic:12", policy: dir + "/policy.json", epochs: 2,
+                                                          topK: 4, seed: 3, out: out, chunkRecords: 16, batch: 16)).run()
+        return out
+    }()
+
+    func loader(batch: Int = 10, rank: Int = 0, world: Int = 1, dropLast: Bool = true, workers: Int = 2, seed: UInt64 = 1) throws -> Loader {
+        try Loader(storePaths: [Self.store], data: Self.data,
+                   options: LoaderOptions(batch: batch, seed: seed, rank: rank, world: world, shuffleChunks: 3, dropLast: dropLast, workers: workers))
+    }
+
+    func all(_ l: Loader, epoch: Int, from: Int = 0) throws -> [LoaderBatch] {
+        let stream = try l.batches(epoch: epoch, from: from)
+        var out: [LoaderBatch] = []
+        while let b = try stream.next() { out.append(b) }
+        return out
+    }
+
+    @Test func everySampleOnceAndTheOrderIsShuffled() throws {
+        let batches = try all(try loader(dropLast: false), epoch: 0)
+        let ids = batches.flatMap(\.sampleIDs)
+        #expect(ids.count == 150 && Set(ids).count == 150)
+        #expect(ids != ids.sorted())
+        #expect(batches.map(\.n) == Array(repeating: 10, count: 15))
+        // Same seed, same order; another seed, another order.
+        #expect(try all(try loader(dropLast: false), epoch: 0).flatMap(\.sampleIDs) == ids)
+        #expect(try all(try loader(dropLast: false, seed: 2), epoch: 0).flatMap(\.sampleIDs) != ids)
+    }
+
+    @Test func ranksSplitTheSameGlobalOrder() throws {
+        let global = try all(try loader(batch: 1, dropLast: false), epoch: 1).flatMap(\.sampleIDs)
+        let r0 = try all(try loader(batch: 7, rank: 0, world: 2), epoch: 1).flatMap(\.sampleIDs)
+        let r1 = try all(try loader(batch: 7, rank: 1, world: 2), epoch: 1).flatMap(\.sampleIDs)
+        #expect(r0.count == 70 && r1.count == 70)   // 75 each, last partial batch of 5 dropped
+        #expect(Set(r0).isDisjoint(with: r1))
+        for p in 0..<70 {
+            #expect(r0[p] == global[2 * p])
+            #expect(r1[p] == global[2 * p + 1])
+        }
+    }
+
+    @Test func resumingFromACursorGivesTheSameBatches() throws {
+        let l = try loader(batch: 8)
+        let full = try all(l, epoch: 0)
+        let resumed = try all(try loader(batch: 8), epoch: 0, from: 64)
+        #expect(resumed.map(\.sampleIDs) == full.dropFirst(8).map(\.sampleIDs))
+        #expect(resumed.map(\.images) == full.dropFirst(8).map(\.images))
+        #expect(resumed.first?.position == 72)
+    }
+
+    @Test func workersDoNotChangeTheBytes() throws {
+        let a = try all(try loader(workers: 1), epoch: 0)
+        let b = try all(try loader(workers: 4), epoch: 0)
+        #expect(a.map(\.images) == b.map(\.images))
+        #expect(a.map(\.indices) == b.map(\.indices) && a.map(\.values) == b.map(\.values))
+    }
+
+    @Test func batchesCarryTheStoredTargetsAndTheTeachersPixels() throws {
+        let l = try loader()
+        let batch = try #require(try l.batches(epoch: 1).next())
+        #expect(batch.storedEpoch == 1 && batch.k == 4 && batch.channels == 3 && batch.height == 32)
+        let reader = try StoreReader(path: Self.store)
+        let source = try DataSource.open(Self.data)
+        let renderer = SampleRenderer(source: source, replay: Replay(policy: l.policy, channels: 3))
+        for j in 0..<batch.n {
+            let rec = try #require(try reader.record(epoch: 1, sample: batch.sampleIDs[j]))
+            #expect(batch.seeds[j] == rec.seed)
+            #expect(Array(batch.indices[(j * 4)..<(j * 4 + 4)]) == rec.indices.map { Int32($0) })
+            #expect(Array(batch.values[(j * 4)..<(j * 4 + 4)]) == rec.probabilities)
+            #expect(batch.labels[j] == Int64(source.sample(batch.sampleIDs[j]).label))
+            // The synthetic teacher hashed exactly these pixels: replay them and compare the hash's record.
+            let (pixels, params) = try renderer.render(batch.sampleIDs[j], seed: rec.seed)
+            let plane = 3 * 32 * 32
+            #expect(Array(batch.images[(j * plane)..<((j + 1) * plane)]) == Augmenter(policy: l.policy).normalized(pixels, params))
+        }
+    }
+
+    @Test func storedEpochsAreReusedInACycleWithFreshOrders() throws {
+        let l = try loader(dropLast: false)
+        #expect(l.storedEpochs == 2)
+        let e0 = try all(l, epoch: 0), e2 = try all(l, epoch: 2)
+        #expect(e2.first?.storedEpoch == 0)
+        #expect(Set(e0.flatMap(\.seeds)) == Set(e2.flatMap(\.seeds)))
+        #expect(e0.flatMap(\.sampleIDs) != e2.flatMap(\.sampleIDs))
+    }
+
+    @Test func aDifferentDatasetIsRefused() throws {
+        #expect {
+            _ = try Loader(storePaths: [Self.store], data: "synthetic-images:150:40x36x3:5:13", options: LoaderOptions(batch: 4))
+        } throws: { "\($0)".contains("fingerprint") }
+    }
+}
