@@ -9,7 +9,8 @@ public enum TrainingCheckpoint {
     public static let optimizerFile = "optimizer.safetensors"
 
     /// Writes the checkpoint into `folder` (created if needed); each file is replaced atomically.
-    public static func save(trainer: Trainer, progress: [String: String], to folder: String) throws(ModelError) {
+    public static func save(trainer: Trainer, progress: [String: String], modelMetadata: [String: String] = [:],
+                            to folder: String) throws(ModelError) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -18,7 +19,7 @@ public enum TrainingCheckpoint {
         let step = String(trainer.stepCount)
         var meta = progress
         meta["tinydistill.step"] = step
-        try trainer.model.saveWeights(to: folder + "/" + modelFile, metadata: ["tinydistill.step": step])
+        try trainer.model.saveWeights(to: folder + "/" + modelFile, metadata: modelMetadata.merging(["tinydistill.step": step]) { _, b in b })
         try SafetensorsFile.write(try trainer.optimizerState(), metadata: meta, to: folder + "/" + optimizerFile)
     }
 

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// `tinydistill stream`: batches from a store, measured or written for external trainers.
+struct StreamCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Stream training batches from a store: report throughput, or write them for an external trainer.",
+        discussion: """
+            --format none (default) reads and discards batches and reports images/s and the time spent
+            waiting for data. --format tdb writes the batches to stdout as frames a PyTorch loop reads
+            with numpy (README "stream --format tdb"; examples/stream_consumer.py):
+            "TDBATCH1", u32 header length, a JSON header, then images float32 [n,c,h,w], indices int32
+            [n,k], values float32 [n,k], labels int64 [n], sample ids int64 [n], all little-endian.
+
+            Examples:
+              tinydistill stream --store fm.tdstore --data fashion-mnist:train --batch 256 --limit 50
+              tinydistill stream --store fm.tdstore --data fashion-mnist:train --format tdb | python3 examples/stream_consumer.py
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument { case none, tdb }
+
+    @Option(help: "Store file, shard file or shard folder (repeat for several).")
+    var store: [String]
+
+    @Option(help: "The dataset the store indexes.")
+    var data: String
+
+    @Option(help: "Training epoch (stored epochs are reused in a cycle).")
+    var epoch: Int = 0
+
+    @Option(help: "Rows per batch.")
+    var batch: Int = 128
+
+    @Option(help: "This rank and the number of ranks.")
+    var rank: Int = 0
+    @Option(help: "Number of ranks.")
+    var world: Int = 1
+
+    @Option(help: "Order seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Start at this rank-local position (a resume cursor).")
+    var position: Int = 0
+
+    @Option(help: "Stop after N batches.")
+    var limit: Int?
+
+    @Option(help: "Decode/augment threads.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Output: none (measure) or tdb (frames on stdout).")
+    var format: Format = .none
+
+    @Flag(help: "Print the summary as JSON (stderr with --format tdb).")
+    var json = false
+
+    func validate() throws {
+        guard (1...65536).contains(batch) else { throw ValidationError("--batch must be in 1…65536") }
+        guard world >= 1, rank >= 0, rank < world else { throw ValidationError("need 0 ≤ --rank < --world") }
+        guard epoch >= 0, position >= 0 else { throw ValidationError("--epoch and --position must be ≥ 0") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let loader = try Loader(storePaths: store, data: data,
+                                options: LoaderOptions(batch: batch, seed: seed, rank: rank, world: world, workers: workers))
+        let stream = try loader.batches(epoch: epoch, from: position)
+        let start = Date()
+        var batches = 0, images = 0, records = 0
+        let out = FileHandle.standardOutput
+        while limit.map({ batches < $0 }) ?? true, let b = try stream.next() {
+            batches += 1
+            images += b.n
+            records += b.n
+            if format == .tdb {
+                do { try out.write(contentsOf: Self.frame(b)) } catch {
+                    throw CLIFailure(message: "stdout closed after \(batches - 1) batches (\(error.localizedDescription))")
+                }
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let summary: [String: Any] = [
+            "batches": batches, "images": images, "records": records, "seconds": seconds,
+            "images_per_s": Double(images) / max(seconds, 1e-9), "wait_s": stream.waitSeconds,
+            "epoch": epoch, "stored_epoch": loader.storedEpoch(for: epoch), "rank": rank, "world": world,
+        ]
+        let text: String
+        if json {
+            text = String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self)
+        } else {
+            text = String(format: "%d batches, %d images in %.2f s: %.0f images/s; %.2f s waiting for data (%.0f %%)", batches, images,
+                          seconds, Double(images) / max(seconds, 1e-9), stream.waitSeconds, 100 * stream.waitSeconds / max(seconds, 1e-9))
+        }
+        if format == .tdb {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        } else {
+            print(text)
+        }
+    }
+
+    /// One batch as a `tdb` frame.
+    static func frame(_ b: LoaderBatch) -> Data {
+        let header: [String: Any] = ["epoch": b.epoch, "stored_epoch": b.storedEpoch, "position": b.position, "n": b.n,
+                                     "c": b.channels, "h": b.height, "w": b.width, "k": b.k]
+        let json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data()
+        var d = Data("TDBATCH1".utf8)
+        var length = UInt32(json.count).littleEndian
+        withUnsafeBytes(of: &length) { d.append(contentsOf: $0) }
+        d.append(json)
+        b.images.withUnsafeBytes { d.append(contentsOf: $0) }
+        b.indices.withUnsafeBytes { d.append(contentsOf: $0) }
+        b.values.withUnsafeBytes { d.append(contentsOf: $0) }
+        b.labels.withUnsafeBytes { d.append(contentsOf: $0) }
+        b.sampleIDs.map { Int64($0) }.withUnsafeBytes { d.append(contentsOf: $0) }
+        return d
+    }
+}

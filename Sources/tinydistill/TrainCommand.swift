@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// `tinydistill train`: a TinyViT (or any built-in) student from a store, no teacher online.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a student from a store's sparse soft targets (offline KD), from labels, or with an online teacher.",
+        discussion: """
+            The loader replays every record's augmentation from its seed (the student sees the teacher's
+            pixels), the loss is TinyViT's sparse KD loss, the optimiser AdamW with a cosine schedule.
+            After each epoch: top-1/top-5 on --eval, a checkpoint in --out (model.safetensors with the
+            reference's names, loadable by predict and by the reference PyTorch model; optimizer.safetensors)
+            and log.json. Re-running the same command continues from --out exactly where it stopped
+            (SIGINT saves the cursor first). Classes, input size and channels come from the store.
+
+            Examples:
+              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --eval fashion-mnist:test --out runs/kd
+              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --labels-only --out runs/labels
+              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --online-teacher teacher.safetensors --out runs/online
+            """
+    )
+
+    @Option(help: "Store file, shard file or shard folder (repeat for several).")
+    var store: [String]
+
+    @Option(help: "The dataset the store indexes.")
+    var data: String
+
+    @Option(help: "Student architecture: a preset or a JSON config.")
+    var arch: String
+
+    @Option(help: "Training epochs (stored epochs are reused in a cycle).")
+    var epochs: Int
+
+    @Option(help: "Batch size.")
+    var batch: Int = 128
+
+    @Option(help: "Peak learning rate.")
+    var lr: Double = 1e-3
+
+    @Option(help: "Final learning rate of the cosine schedule.")
+    var minLr: Double = 1e-5
+
+    @Option(help: "Linear warmup, in epochs.")
+    var warmupEpochs: Double = 1
+
+    @Option(help: "AdamW weight decay.")
+    var weightDecay: Double = 0.05
+
+    @Option(help: "Gradient clipping (global L2 norm; 0 = off).")
+    var clipGrad: Double = 5
+
+    @Option(help: "Seed of the data order, initialisation and drop path.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Held-out source evaluated each epoch (e.g. fashion-mnist:test).")
+    var eval: String?
+
+    @Option(help: "Evaluate on at most this many samples.")
+    var evalLimit: Int?
+
+    @Option(help: "Output folder (checkpoint, log.json); resumed when it holds a checkpoint.")
+    var out: String
+
+    @Flag(help: "Train from labels only (the baseline).")
+    var labelsOnly = false
+
+    @Option(help: "Label smoothing for --labels-only.")
+    var labelSmoothing: Double = 0.1
+
+    @Option(help: "Run this teacher at every step instead of reading stored targets (online KD).")
+    var onlineTeacher: String?
+
+    @Option(help: "Architecture of --online-teacher safetensors weights.")
+    var onlineTeacherArch: String?
+
+    @Option(help: "Decode/augment threads.")
+    var workers: Int = 2
+
+    @Option(help: "libtorch threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Also save a checkpoint every N steps (0: epoch ends only).")
+    var checkpointEvery: Int = 0
+
+    @Option(help: "Use at most N batches per epoch (a subset, for quick runs).")
+    var maxStepsPerEpoch: Int?
+
+    @Flag(help: "Print the final log as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
+        guard (1...8192).contains(batch) else { throw ValidationError("--batch must be in 1…8192") }
+        guard lr > 0, minLr >= 0, warmupEpochs >= 0 else { throw ValidationError("--lr must be > 0, --min-lr and --warmup-epochs ≥ 0") }
+        guard !(labelsOnly && onlineTeacher != nil) else { throw ValidationError("--labels-only and --online-teacher exclude each other") }
+        guard (1...256).contains(workers), (1...256).contains(threads) else { throw ValidationError("--workers and --threads must be in 1…256") }
+    }
+
+    func run() throws {
+        SignalFlag.install()
+        let options = TrainOptions(
+            store: store, data: data, arch: arch, epochs: epochs, batch: batch, lr: lr, minLR: minLr, warmupEpochs: warmupEpochs,
+            weightDecay: weightDecay, clipGrad: clipGrad, seed: seed, eval: eval, out: out, labelsOnly: labelsOnly,
+            labelSmoothing: labelSmoothing, onlineTeacher: onlineTeacher, onlineTeacherArch: onlineTeacherArch, workers: workers,
+            threads: threads, checkpointEvery: checkpointEvery, maxStepsPerEpoch: maxStepsPerEpoch, evalLimit: evalLimit)
+        let job = TrainJob(options: options)
+        let bar = TrainProgress()
+        job.progress = { bar.update(epoch: $0, step: $1, steps: $2, loss: $3, imagesPerSecond: $4) }
+        job.epochFinished = { entry in
+            bar.finishLine()
+            var line = String(format: "epoch %d  loss %.4f  %.0f img/s  %.1f s", entry.epoch, entry.trainLoss, entry.imagesPerSecond, entry.seconds)
+            if let t1 = entry.evalTop1, let t5 = entry.evalTop5 { line += String(format: "  eval top-1 %.2f %%  top-5 %.2f %%", t1 * 100, t5 * 100) }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        job.shouldStop = { SignalFlag.raised != 0 }
+        let log = try job.run()
+        bar.finishLine()
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try enc.encode(log), as: UTF8.self))
+        } else {
+            print("trained \(log.mode) \(log.parameters) parameters; checkpoint and log.json in \(out)")
+        }
+    }
+}
+
+/// Progress bar for training (stderr; periodic lines when not a terminal).
+final class TrainProgress {
+    private let tty = isatty(2) != 0
+    private var last = Date.distantPast
+    private var started = Date()
+    private var onLine = false
+
+    func update(epoch: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double) {
+        if step == 1 { started = Date() }
+        let now = Date()
+        guard now.timeIntervalSince(last) >= (tty ? 0.25 : 15) || step == steps else { return }
+        last = now
+        let width = 24
+        let filled = steps > 0 ? width * step / steps : 0
+        let eta = imagesPerSecond > 0 ? Double(steps - step) * now.timeIntervalSince(started) / Double(max(step, 1)) : 0
+        let line = String(format: "epoch %d [%@%@] %d/%d  loss %.4f  %.0f img/s  ETA %.0f s", epoch,
+                          String(repeating: "#", count: filled), String(repeating: ".", count: width - filled), step, steps, loss,
+                          imagesPerSecond, eta)
+        if tty {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            onLine = true
+        } else {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    func finishLine() {
+        if tty && onLine { FileHandle.standardError.write(Data("\n".utf8)) }
+        onLine = false
+    }
+}
