@@ -1,0 +1,72 @@
+import Foundation
+import Store
+import Testing
+
+/// stream and train through the binary, and the Python consumer of `stream --format tdb`.
+@Suite struct StreamTrainCLITests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let policy = repo.appendingPathComponent("examples/policy-fashion-mnist.json").path
+    static let data = "synthetic-images:200:30x30x1:4:10"
+
+    /// A small store made with the synthetic teacher (no model needed).
+    static let store: String = {
+        let d = tempDir().appendingPathComponent("s.tdstore").path
+        let r = try! CLI.run(["precompute", "--data", data, "--teacher", "synthetic:10", "--policy", policy, "--epochs", "2",
+                              "--topk", "3", "--chunk-records", "50", "--out", d])
+        precondition(r.status == 0, r.stderr)
+        return d
+    }()
+
+    @Test func pythonReadsTheBatchFramesWithNumpy() throws {
+        let consumer = Self.repo.appendingPathComponent("examples/stream_consumer.py").path
+        let script = "'\(CLI.binary.path)' stream --store '\(Self.store)' --data '\(Self.data)' --batch 32 --limit 4 --format tdb | /usr/bin/python3 '\(consumer)'"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(e)")
+        let summary = try JSONSerialization.jsonObject(with: o) as! [String: Any]
+        #expect(summary["batches"] as? Int == 4)
+        #expect(summary["images"] as? Int == 128)
+        #expect(summary["image_shape"] as? [Int] == [1, 32, 32])
+        #expect(summary["distinct_samples"] as? Int == 128)
+        let mass = summary["mean_topk_mass"] as! Double
+        #expect(mass > 0.1 && mass <= 1.0001)
+        // The same first batch as the library gives (the order is a function of seed and epoch only).
+        let json = try CLI.run(["stream", "--store", Self.store, "--data", Self.data, "--batch", "32", "--limit", "4", "--json"])
+        #expect(json.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(report["images"] as? Int == 128)
+    }
+
+    @Test func trainRunsResumesAndWritesAPredictableCheckpoint() throws {
+        let out = tempDir().appendingPathComponent("run").path
+        let args = ["train", "--store", Self.store, "--data", Self.data, "--arch", "tinyvit-mini", "--epochs", "1", "--batch", "50",
+                    "--threads", "1", "--eval", Self.data, "--eval-limit", "40", "--out", out, "--json"]
+        let r = try CLI.run(args)
+        #expect(r.status == 0, "\(r.stderr)")
+        let log = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let epochs = log["epochs"] as! [[String: Any]]
+        #expect(epochs.count == 1 && epochs[0]["steps"] as? Int == 4)
+        #expect(epochs[0]["eval_top1"] != nil)
+        // A second run finds the finished checkpoint and does nothing more.
+        let again = try CLI.run(args)
+        #expect(again.status == 0)
+        // The checkpoint records its architecture and normalisation: predict needs no --arch.
+        let p = try CLI.run(["predict", "--model", out + "/model.safetensors", "\(Self.data)@3", "--top", "2"])
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(p.stdout.contains("1. "))
+        // Other settings on the same folder are refused.
+        var changed = args
+        changed[changed.firstIndex(of: "50")!] = "40"
+        let refused = try CLI.run(changed)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("other settings"))
+    }
+}
