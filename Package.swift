@@ -64,7 +64,8 @@ let package = Package(
         .target(
             name: "CTorchBridge",
             cxxSettings: [
-                .unsafeFlags(["-isystem", "/usr/include/torch/csrc/api/include", "-O2", "-Wno-deprecated-declarations"]),
+                .unsafeFlags(["-isystem", "/usr/include/torch/csrc/api/include", "-O2", "-Wno-deprecated-declarations",
+                              "-DUSE_C10D_GLOO"]),
             ],
             linkerSettings: [
                 .linkedLibrary("torch"),

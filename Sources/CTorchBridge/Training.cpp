@@ -83,8 +83,11 @@ Tensor labelTensor(const int64_t *labels, int64_t n, int64_t C) {
 
 } // namespace
 
+namespace td { void allReduceMean(td_group *g, std::vector<torch::Tensor> &grads); }
+
 struct td_trainer {
     td_model *model;
+    td_group *group = nullptr;              // gradient averaging across processes
     td_train_config config;
     std::vector<td::StateEntry> params;      // trainable parameters
     std::vector<double> lrScales;
@@ -172,19 +175,29 @@ int32_t td_trainer_step(td_trainer *t, const float *input, int64_t n, int64_t c,
         auto lab = labelTensor(labels, n, C);
 
         t->model->setTraining(true);
-        std::lock_guard<std::mutex> lock(td::generatorMutex());
+        // The generator lock covers seeding and the draws of drop path (forward); it is released before
+        // the gradient all-reduce so ranks living in one process cannot deadlock.
+        std::unique_lock<std::mutex> lock(td::generatorMutex());
         torch::manual_seed(rng_seed);
         for (auto &p : t->params) p.tensor.mutable_grad() = Tensor();
         auto x = torch::from_blob(const_cast<float *>(input), {n, c, h, w}, torch::kFloat32);
         auto logits = t->model->run(x);
         auto parts = computeLoss(logits, idx, val, lab, cfg.loss);
+        lock.unlock();
         if (!std::isfinite(parts.total.item<double>()))
             return td::fail(TD_ERR_INVALID_ARGUMENT, "step: the loss is not finite (diverged? lower the learning rate)");
         parts.total.backward();
 
         std::vector<Tensor> grads;
-        for (auto &p : t->params)
+        for (auto &p : t->params) {
+            // Every rank must reduce the same list: parameters without a gradient get zeros.
+            if (!p.tensor.grad().defined() && t->group) p.tensor.mutable_grad() = torch::zeros_like(p.tensor);
             if (p.tensor.grad().defined()) grads.push_back(p.tensor.grad());
+        }
+        if (t->group) {
+            torch::NoGradGuard noGrad;
+            td::allReduceMean(t->group, grads);
+        }
         double norm = 0.0;
         {
             torch::NoGradGuard noGrad;
@@ -258,6 +271,11 @@ int32_t td_trainer_gradient_read(const td_trainer *t, const char *name, float *d
         }
         return TD_OK;
     });
+}
+
+int32_t td_trainer_set_group(td_trainer *t, td_group *group) {
+    t->group = group;
+    return TD_OK;
 }
 
 int64_t td_trainer_state_count(const td_trainer *t) { return static_cast<int64_t>(t->state.size()); }

@@ -8,6 +8,8 @@ public final class Trainer {
     public let model: Model
     /// The settings it was built with.
     public let config: TrainerConfig
+    /// The process group gradients are averaged over (kept alive while the trainer uses it).
+    var groupKeepAlive: ProcessGroup?
 
     /// What one step measured.
     public struct StepResult: Sendable, Equatable {

@@ -207,6 +207,22 @@ double td_trainer_lr_scale(const td_trainer *trainer, const char *name);
 /** Whether weight decay applies to parameter `name` (1) or not (0). */
 int32_t td_trainer_decays(const td_trainer *trainer, const char *name);
 
+/* ---- multi-process training (c10d Gloo) -------------------------------------------------------------- */
+
+typedef struct td_group td_group;
+
+/** Joins a Gloo process group; rank 0 serves the rendezvous store at host:port (env:// style). */
+int32_t td_group_create_tcp(const char *host, int32_t port, int32_t rank, int32_t world, td_group **out);
+/** Joins a Gloo process group through a file every rank can reach. */
+int32_t td_group_create_file(const char *path, int32_t rank, int32_t world, td_group **out);
+void td_group_free(td_group *group);
+/** Averages `count` floats across ranks in place. */
+int32_t td_group_allreduce_mean(td_group *group, float *values, int64_t count);
+/** Waits for every rank. */
+int32_t td_group_barrier(td_group *group);
+/** Averages the trainer's gradients over `group` after every backward pass (NULL: single process). */
+int32_t td_trainer_set_group(td_trainer *trainer, td_group *group);
+
 #ifdef __cplusplus
 }
 #endif
