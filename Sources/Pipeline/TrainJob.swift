@@ -43,6 +43,12 @@ public struct TrainOptions: Sendable, Codable, Equatable {
     public var maxStepsPerEpoch: Int?
     /// Evaluate on at most this many samples (nil: all).
     public var evalLimit: Int?
+    /// Data-parallel training: this process's rank, the number of processes and the rendezvous (rank 0
+    /// serves it at masterAddr:masterPort). world 1 is a single process.
+    public var rank: Int = 0
+    public var world: Int = 1
+    public var masterAddr: String = "127.0.0.1"
+    public var masterPort: Int = 29500
 
     public init(store: [String], data: String, arch: String, epochs: Int, batch: Int = 128, lr: Double = 1e-3,
                 minLR: Double = 1e-5, warmupEpochs: Double = 1, weightDecay: Double = 0.05, clipGrad: Double = 5,
@@ -82,6 +88,9 @@ public struct TrainOptions: Sendable, Codable, Equatable {
         copy.evalLimit = nil
         copy.checkpointEvery = 0
         copy.out = ""
+        copy.rank = 0
+        copy.masterAddr = ""
+        copy.masterPort = 0
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         return String(decoding: (try? enc.encode(copy)) ?? Data(), as: UTF8.self)
@@ -147,7 +156,7 @@ public final class TrainJob {
         }
         Torch.threads = o.threads
         let loader = try Loader(storePaths: o.store, data: o.data,
-                                options: LoaderOptions(batch: o.batch, seed: o.seed, workers: o.workers))
+                                options: LoaderOptions(batch: o.batch, seed: o.seed, rank: o.rank, world: o.world, workers: o.workers))
         let arch: Architecture
         do {
             arch = try Architecture.parse(o.arch, classes: loader.numClasses, imageSize: loader.policy.outputSize, inChannels: loader.channels)
@@ -170,6 +179,16 @@ public final class TrainJob {
         } catch {
             throw .badOption(option: "--arch", value: o.arch, why: error.description)
         }
+        var group: ProcessGroup?
+        if o.world > 1 {
+            do {
+                group = try ProcessGroup(host: o.masterAddr, port: o.masterPort, rank: o.rank, world: o.world)
+            } catch {
+                throw .failed(error.description)
+            }
+            trainer.use(group!)
+        }
+        let leader = o.rank == 0
         var stepsPerEpoch: [Int] = []
         for e in 0..<o.epochs {
             let n = try loader.batchCount(epoch: e)
@@ -209,6 +228,7 @@ public final class TrainJob {
         let modelMeta = ["tinydistill.mean": "\(loader.policy.mean)", "tinydistill.std": "\(loader.policy.std)"]
 
         func save(epoch: Int, position: Int) throws(PipelineError) {
+            guard leader else { return }
             do {
                 try TrainingCheckpoint.save(trainer: trainer, progress: ["epoch": "\(epoch)", "position": "\(position)",
                                                                           "tinydistill.train": o.identity],
@@ -268,7 +288,7 @@ public final class TrainJob {
                 if o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < steps {
                     try save(epoch: epoch, position: step * o.batch)
                 }
-                if shouldStop() && step < steps {
+                if o.world == 1 && shouldStop() && step < steps {
                     try save(epoch: epoch, position: step * o.batch)
                     throw .interrupted(resume: "the same train command (it continues from \(o.out), epoch \(epoch), step \(step))")
                 }
@@ -278,7 +298,11 @@ public final class TrainJob {
                                  trainLoss: lossCount > 0 ? lossSum / Double(lossCount) : 0,
                                  imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds,
                                  dataWaitSeconds: stream.waitSeconds, teacherSeconds: teacherSeconds, lr: lr)
-            if let evalSource {
+            if let group {
+                // The log keeps the mean loss over ranks.
+                do { entry.trainLoss = Double(try group.allReduceMean([Float(entry.trainLoss)])[0]) } catch { throw .failed(error.description) }
+            }
+            if let evalSource, leader {
                 let (top1, top5, n) = try Self.evaluate(model: model, source: evalSource, policy: loader.policy,
                                                         channels: loader.channels, limit: o.evalLimit)
                 entry.evalTop1 = top1
@@ -287,6 +311,7 @@ public final class TrainJob {
             }
             log.epochs.append(entry)
             try save(epoch: epoch + 1, position: 0)
+            if let group { do { try group.barrier() } catch { throw .failed(error.description) } }
             epochFinished?(entry)
         }
         return log

@@ -15,6 +15,10 @@ struct TrainCommand: ParsableCommand {
             and log.json. Re-running the same command continues from --out exactly where it stopped
             (SIGINT saves the cursor first). Classes, input size and channels come from the store.
 
+            Several processes train one model with --rank/--world (or RANK, WORLD_SIZE, MASTER_ADDR,
+            MASTER_PORT as torchrun sets them): each takes its share of every epoch and gradients are
+            averaged after every step (libtorch's Gloo backend); rank 0 evaluates and writes --out.
+
             Examples:
               tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --eval fashion-mnist:test --out runs/kd
               tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --labels-only --out runs/labels
@@ -88,6 +92,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Use at most N batches per epoch (a subset, for quick runs).")
     var maxStepsPerEpoch: Int?
 
+    @Option(help: "This process's rank (default: RANK, else 0).")
+    var rank: Int?
+
+    @Option(help: "Processes training together (default: WORLD_SIZE, else 1); gradients are averaged with Gloo.")
+    var world: Int?
+
+    @Option(help: "Rendezvous host served by rank 0 (default: MASTER_ADDR, else 127.0.0.1).")
+    var masterAddr: String?
+
+    @Option(help: "Rendezvous port (default: MASTER_PORT, else 29500).")
+    var masterPort: Int?
+
     @Flag(help: "Print the final log as JSON.")
     var json = false
 
@@ -106,7 +122,16 @@ struct TrainCommand: ParsableCommand {
             weightDecay: weightDecay, clipGrad: clipGrad, seed: seed, eval: eval, out: out, labelsOnly: labelsOnly,
             labelSmoothing: labelSmoothing, onlineTeacher: onlineTeacher, onlineTeacherArch: onlineTeacherArch, workers: workers,
             threads: threads, checkpointEvery: checkpointEvery, maxStepsPerEpoch: maxStepsPerEpoch, evalLimit: evalLimit)
-        let job = TrainJob(options: options)
+        var opts = options
+        let env = ProcessInfo.processInfo.environment
+        opts.rank = try rank ?? Self.integer(env["RANK"], "RANK") ?? 0
+        opts.world = try world ?? Self.integer(env["WORLD_SIZE"], "WORLD_SIZE") ?? 1
+        opts.masterAddr = masterAddr ?? env["MASTER_ADDR"] ?? "127.0.0.1"
+        opts.masterPort = try masterPort ?? Self.integer(env["MASTER_PORT"], "MASTER_PORT") ?? 29500
+        guard opts.world >= 1, opts.rank >= 0, opts.rank < opts.world else {
+            throw ValidationError("rank \(opts.rank) of world \(opts.world): need 0 ≤ rank < world")
+        }
+        let job = TrainJob(options: opts)
         let bar = TrainProgress()
         job.progress = { bar.update(epoch: $0, step: $1, steps: $2, loss: $3, imagesPerSecond: $4) }
         job.epochFinished = { entry in
@@ -125,6 +150,14 @@ struct TrainCommand: ParsableCommand {
         } else {
             print("trained \(log.mode) \(log.parameters) parameters; checkpoint and log.json in \(out)")
         }
+    }
+}
+
+extension TrainCommand {
+    static func integer(_ value: String?, _ name: String) throws -> Int? {
+        guard let value else { return nil }
+        guard let v = Int(value) else { throw ValidationError("\(name)=\(value) is not an integer") }
+        return v
     }
 }
 

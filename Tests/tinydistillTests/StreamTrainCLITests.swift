@@ -69,4 +69,28 @@ import Testing
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("other settings"))
     }
+
+    @Test func twoProcessesTrainOneModelWithGloo() throws {
+        let out = tempDir().appendingPathComponent("ddp").path
+        let port = String(Int.random(in: 20000...60000))
+        let args = ["train", "--store", Self.store, "--data", Self.data, "--arch", "tinyvit-mini", "--epochs", "1", "--batch", "25",
+                    "--threads", "1", "--workers", "1", "--out", out, "--json"]
+        let ranks = try (0..<2).map { rank in
+            try CLI.start(args, environment: ["RANK": "\(rank)", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port])
+        }
+        var outputs: [String] = []
+        for (p, o, e) in ranks {
+            let stdout = String(decoding: o.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: e.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(stderr)")
+            outputs.append(stdout)
+        }
+        // Each rank took half of the 200 records: 100 / 25 = 4 steps; rank 0 wrote the run.
+        let log = try JSONSerialization.jsonObject(with: Data(outputs[0].utf8)) as! [String: Any]
+        let epochs = log["epochs"] as! [[String: Any]]
+        #expect(epochs.first?["steps"] as? Int == 4)
+        #expect(FileManager.default.fileExists(atPath: out + "/model.safetensors"))
+        #expect((log["options"] as? [String: Any])?["world"] as? Int == 2)
+    }
 }
