@@ -303,8 +303,9 @@ public final class TrainJob {
                 do { entry.trainLoss = Double(try group.allReduceMean([Float(entry.trainLoss)])[0]) } catch { throw .failed(error.description) }
             }
             if let evalSource, leader {
-                let (top1, top5, n) = try Self.evaluate(model: model, source: evalSource, policy: loader.policy,
-                                                        channels: loader.channels, limit: o.evalLimit)
+                let transform = EvalTransform(size: loader.policy.outputSize, channels: loader.channels,
+                                              mean: loader.policy.mean, std: loader.policy.std)
+                let (top1, top5, n) = try Self.evaluate(model: model, source: evalSource, transform: transform, limit: o.evalLimit)
                 entry.evalTop1 = top1
                 entry.evalTop5 = top5
                 entry.evalSamples = n
@@ -317,11 +318,11 @@ public final class TrainJob {
         return log
     }
 
-    /// Top-1 and top-5 accuracy of `model` on `source` with the reference's eval transform at the policy's
-    /// size and normalisation.
-    public static func evaluate(model: Model, source: any ImageSource, policy: AugmentPolicy, channels: Int,
+    /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`.
+    public static func evaluate(model: Model, source: any ImageSource, transform: EvalTransform,
                                 limit: Int?, batch: Int = 256) throws(PipelineError) -> (Double, Double, Int) {
-        let transform = EvalTransform(size: policy.outputSize, channels: channels, mean: policy.mean, std: policy.std)
+        let channels = transform.channels
+        let side = transform.size
         let n = min(source.count, limit ?? source.count)
         var top1 = 0, top5 = 0
         do {
@@ -331,9 +332,9 @@ public final class TrainJob {
             while start < n {
                 let end = min(n, start + batch)
                 var input: [Float] = []
-                input.reserveCapacity((end - start) * channels * policy.outputSize * policy.outputSize)
+                input.reserveCapacity((end - start) * channels * side * side)
                 for i in start..<end { input += transform.tensor(try source.image(i)) }
-                let logits = try model.forward(input, n: end - start, c: channels, h: policy.outputSize, w: policy.outputSize)
+                let logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
                 let c = logits.count / (end - start)
                 for (r, i) in (start..<end).enumerated() {
                     let row = logits[(r * c)..<((r + 1) * c)]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Images
 import Pipeline
 import Store
 
@@ -35,7 +36,34 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Print one record, given as EPOCH:SAMPLE.")
     var record: String?
 
+    @Option(help: "Write a PNG grid of replayed samples with their stored top-3 (needs --data).")
+    var grid: String?
+
+    @Option(help: "The dataset the store indexes (for --grid).")
+    var data: String?
+
+    @Option(help: "Tiles in the --grid picture.")
+    var gridCount: Int = 16
+
     func run() throws {
+        if let grid {
+            guard let data else { throw ValidationError("--grid needs --data (the dataset the store indexes)") }
+            guard (1...256).contains(gridCount) else { throw ValidationError("--grid-count must be in 1…256") }
+            let (image, tiles) = try StoreGrid.render(storePaths: stores, data: data, count: gridCount)
+            do {
+                try Data(try PNG.encode(image)).write(to: URL(fileURLWithPath: grid))
+            } catch {
+                throw CLIFailure(message: "\(grid): cannot write the picture (\(error))")
+            }
+            let names = try DataSource.open(data).classNames
+            func name(_ c: Int) -> String { c < names.count ? names[c] : "class \(c)" }
+            print("tile  sample  label            teacher top-3 (stored, replayed pixels in \(grid))")
+            for (i, t) in tiles.enumerated() {
+                let top = t.top.map { "\(name($0.0)) \(String(format: "%.0f%%", $0.1 * 100))" }.joined(separator: ", ")
+                print(pad(String(i), 4) + "  " + pad(String(t.sample), 6) + "  " + name(t.label).padding(toLength: 15, withPad: " ", startingAt: 0) + "  " + top)
+            }
+            return
+        }
         if let record {
             try showRecord(record)
             return

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipeline
+
+/// `tinydistill evaluate`: top-1/top-5 accuracy of a model on a labelled source.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Top-1 and top-5 accuracy of a model on a labelled dataset (the reference's eval transform).",
+        discussion: """
+            Checkpoints written by tinydistill record their architecture and normalisation; other weights
+            need --arch (and --mean/--std when not ImageNet's).
+
+            Examples:
+              tinydistill evaluate --model runs/kd/model.safetensors --data fashion-mnist:test
+              tinydistill evaluate --model teacher.pt --image-size 32 --in-chans 1 --data fashion-mnist:test --json
+            """
+    )
+
+    @Option(help: "Weights: safetensors or TorchScript .pt.")
+    var model: String
+    @Option(help: "Architecture (default: recorded in the checkpoint).")
+    var arch: String?
+    @Option(help: "Labelled dataset: fashion-mnist:test, an ImageFolder root, …")
+    var data: String
+    @Option(help: "Input size (default: the architecture's).")
+    var imageSize: Int?
+    @Option(help: "Input channels (default: the architecture's).")
+    var inChans: Int?
+    @Option(help: "Evaluate the first N samples only.")
+    var limit: Int?
+    @Option(help: "libtorch threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Print JSON with keys top1, top5, samples, parameters, seconds.")
+    var json = false
+
+    func run() throws {
+        Torch.threads = threads
+        let loaded: Model
+        var meta: [String: String] = [:]
+        do {
+            if model.hasSuffix(".pt") || model.hasSuffix(".pth") {
+                loaded = try Model(torchScriptAt: model)
+            } else {
+                let file = try SafetensorsFile(contentsOf: model)
+                meta = file.metadata
+                let architecture: Architecture
+                if let arch {
+                    architecture = try Architecture.parse(arch, imageSize: imageSize, inChannels: inChans)
+                } else if let recorded = file.metadata["tinydistill.arch"] {
+                    architecture = try Architecture.fromJSON(Data(recorded.utf8), source: model).overriding(imageSize: imageSize, inChannels: inChans)
+                } else {
+                    throw CLIFailure(message: "\(model): the file does not record its architecture; pass --arch")
+                }
+                loaded = try Model(architecture)
+                try loaded.loadWeights(file)
+            }
+        } catch let e as ModelError {
+            throw CLIFailure(message: e.description)
+        }
+        let transform = EvalTransform(size: imageSize ?? loaded.architecture?.imageSize ?? 224,
+                                      channels: inChans ?? loaded.architecture?.inChannels ?? 3,
+                                      mean: PredictCommand.doubles(meta["tinydistill.mean"]), std: PredictCommand.doubles(meta["tinydistill.std"]))
+        let source = try DataSource.open(data)
+        let start = Date()
+        let (top1, top5, n) = try TrainJob.evaluate(model: loaded, source: source, transform: transform, limit: limit)
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            let doc: [String: Any] = ["top1": top1, "top5": top5, "samples": n, "parameters": loaded.parameterCount, "seconds": seconds]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "%@ on %@: top-1 %.2f %%, top-5 %.2f %% (%d samples, %.1f s)", model, data, top1 * 100, top5 * 100, n, seconds))
+        }
+    }
+}
