@@ -1,5 +1,5 @@
 # TinyDistill: the two commands that set everything up on a fresh Debian 12 machine.
-#   make demo   bootstrap, release build, precompute a store with the synthetic teacher and inspect it
+#   make demo   bootstrap, release build, the Fashion-MNIST demo (scripts/demo: teacher, precompute, inspect, students, results)
 #   make test   bootstrap, build, swift test
 SWIFT ?= swift
 DEMO_DIR ?= out/demo
