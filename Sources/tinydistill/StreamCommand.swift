@@ -82,7 +82,11 @@ struct StreamCommand: ParsableCommand {
             }
         }
         let seconds = Date().timeIntervalSince(start)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let maxRSS = Double(usage.ru_maxrss) / 1024  // Linux reports KiB
         let summary: [String: Any] = [
+            "max_rss_mb": maxRSS,
             "batches": batches, "images": images, "records": records, "seconds": seconds,
             "images_per_s": Double(images) / max(seconds, 1e-9), "wait_s": stream.waitSeconds,
             "epoch": epoch, "stored_epoch": loader.storedEpoch(for: epoch), "rank": rank, "world": world,
@@ -91,8 +95,9 @@ struct StreamCommand: ParsableCommand {
         if json {
             text = String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self)
         } else {
-            text = String(format: "%d batches, %d images in %.2f s: %.0f images/s; %.2f s waiting for data (%.0f %%)", batches, images,
-                          seconds, Double(images) / max(seconds, 1e-9), stream.waitSeconds, 100 * stream.waitSeconds / max(seconds, 1e-9))
+            text = String(format: "%d batches, %d images in %.2f s: %.0f images/s; %.2f s waiting for data (%.0f %%); peak RSS %.0f MB",
+                          batches, images, seconds, Double(images) / max(seconds, 1e-9), stream.waitSeconds,
+                          100 * stream.waitSeconds / max(seconds, 1e-9), maxRSS)
         }
         if format == .tdb {
             FileHandle.standardError.write(Data((text + "\n").utf8))
