@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store", "Images"]),
         // Per-stage augmentation timings (benchmarks/augment-stages.sh).
         .executableTarget(

@@ -1,0 +1,47 @@
+/// What `verify` found: integrity of every chunk and record, and (with a teacher) replay fidelity. Its JSON
+/// form is the stable `verify --json` output.
+public struct VerifyReport: Codable, Sendable, Equatable {
+    /// One problem, with what is at fault.
+    public struct Problem: Codable, Sendable, Equatable {
+        /// `corrupt-chunk`, `chunk-mismatch`, `bad-record`, `duplicate`, `missing`, `seed`, `sqlite`,
+        /// `dataset`, `policy`.
+        public var kind: String
+        public var detail: String
+    }
+
+    /// Replay fidelity: the teacher rerun on replayed pixels against the stored records.
+    public struct Replay: Codable, Sendable, Equatable {
+        public var records: Int
+        /// Share of records whose top-1 class matches, whose top-K class sets match, and whose fp16 values are
+        /// bit-identical.
+        public var top1Agreement: Double
+        public var topKSetAgreement: Double
+        public var identicalValues: Double
+        /// Largest |stored − recomputed| probability over matching classes.
+        public var maxAbsDelta: Double
+        enum CodingKeys: String, CodingKey {
+            case records, top1Agreement = "top1_agreement", topKSetAgreement = "topk_set_agreement"
+            case identicalValues = "identical_values", maxAbsDelta = "max_abs_delta"
+        }
+    }
+
+    public var paths: [String]
+    public var records: Int
+    public var chunks: Int
+    public var epochs: Int
+    /// Known bad samples (failures table): not counted as missing.
+    public var knownFailures: Int
+    /// Problems found (at most 100 listed) and their total.
+    public var problems: [Problem]
+    public var problemCount: Int
+    /// "match", "mismatch" or "not checked".
+    public var dataset: String
+    public var replay: Replay?
+    /// No integrity problem.
+    public var ok: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case paths, records, chunks, epochs, knownFailures = "known_failures", problems, problemCount = "problem_count"
+        case dataset, replay, ok
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipeline
+
+/// `tinydistill verify`: can this store be trusted?
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a store's integrity and, with --teacher, that replayed augmentations give its records again.",
+        discussion: """
+            Integrity: SQLite's structure check; every chunk decodes and its checksum holds; record counts
+            match the chunk rows; every (epoch, sample) is stored once, belongs to its shard, has the seed
+            the seed scheme gives, classes below C and probabilities in range; no sample is missing unless
+            recorded as a failure; the dataset's fingerprint (with --data) and the policy's hash match.
+            Replay (with --teacher): for --sample N random records (or --all), replay the augmentation, run
+            the teacher and compare top-1, the top-K class set and the values (same machine and threads:
+            100 % identical is expected). Exit status 1 when any integrity check fails.
+
+            Examples:
+              tinydistill verify fm.tdstore --data fashion-mnist:train
+              tinydistill verify fm.tdstore --data fashion-mnist:train --teacher teacher.safetensors --sample 512 --json
+            """
+    )
+
+    @Argument(help: "The store file, its shard files, or a folder of shards.")
+    var stores: [String]
+    @Option(help: "The dataset the store indexes (fingerprint check; needed for replay).")
+    var data: String?
+    @Option(help: "Teacher to rerun on replayed pixels (as precompute's --teacher).")
+    var teacher: String?
+    @Option(help: "Architecture of safetensors teacher weights.")
+    var arch: String?
+    @Option(help: "Records to replay (random).")
+    var sample: Int = 256
+    @Flag(help: "Replay every record.")
+    var all = false
+    @Option(help: "libtorch threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Print the report as JSON (stable; README, verify --json).")
+    var json = false
+
+    func run() throws {
+        guard sample >= 1 else { throw ValidationError("--sample must be ≥ 1") }
+        Torch.threads = threads
+        let report = try VerifyJob.run(paths: stores, data: data, teacher: teacher, arch: arch, sample: sample, all: all,
+                                       progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print("store      \(report.paths.joined(separator: " "))")
+            print("records    \(report.records) in \(report.chunks) chunks, \(report.epochs) epochs; known bad samples \(report.knownFailures)")
+            print("dataset    \(report.dataset)")
+            print("integrity  \(report.ok ? "ok" : "\(report.problemCount) problem(s)")")
+            for p in report.problems.prefix(20) { print("  [\(p.kind)] \(p.detail)") }
+            if let r = report.replay {
+                print(String(format: "replay     %d records: top-1 agreement %.2f %%, top-K set agreement %.2f %%, identical values %.2f %%, max |Δp| %.2e",
+                             r.records, r.top1Agreement * 100, r.topKSetAgreement * 100, r.identicalValues * 100, r.maxAbsDelta))
+            }
+        }
+        if !report.ok { throw CLIFailure(message: "\(report.problemCount) integrity problem(s); see above") }
+    }
+}
+

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+@testable import Pipeline
+import Store
+import Testing
+
+@Suite struct VerifyJobTests {
+    func copyOfStore() throws -> String {
+        let path = TrainJobTests.setup.dir + "/verify-\(UUID().uuidString).tdstore"
+        try FileManager.default.copyItem(atPath: TrainJobTests.setup.store, toPath: path)
+        return path
+    }
+
+    @Test func aCleanStoreVerifiesAndReplaysIdentically() throws {
+        let report = try VerifyJob.run(paths: [TrainJobTests.setup.store], data: TrainJobTests.data,
+                                       teacher: TrainJobTests.setup.teacher, arch: nil, sample: 40)
+        #expect(report.ok && report.problems.isEmpty)
+        #expect(report.records == 192 && report.dataset == "match")
+        let replay = try #require(report.replay)
+        #expect(replay.records == 40)
+        #expect(replay.top1Agreement == 1 && replay.topKSetAgreement == 1 && replay.identicalValues == 1 && replay.maxAbsDelta == 0, "\(replay)")
+    }
+
+    @Test func aFlippedPayloadByteIsACorruptChunk() throws {
+        let path = try copyOfStore()
+        let db = try DatabaseQueue(path: path)
+        try db.write { db in
+            let blob = try Data.fetchOne(db, sql: "SELECT payload FROM chunks WHERE epoch = 1 AND chunk = 2")!
+            var bytes = [UInt8](blob)
+            bytes[bytes.count / 2] ^= 0x10
+            try db.execute(sql: "UPDATE chunks SET payload = ? WHERE epoch = 1 AND chunk = 2", arguments: [Data(bytes)])
+        }
+        try db.close()
+        let report = try VerifyJob.run(paths: [path], data: nil, teacher: nil, arch: nil)
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.kind == "corrupt-chunk" && $0.detail.contains("epoch 1 chunk 2") })
+        // The chunk's records are then missing too.
+        #expect(report.problems.contains { $0.kind == "missing" && $0.detail.contains("epoch 1") })
+    }
+
+    @Test func aDeletedChunkLeavesMissingSamplesAndAWrongDatasetIsNamed() throws {
+        let path = try copyOfStore()
+        let db = try DatabaseQueue(path: path)
+        try db.write { db in try db.execute(sql: "DELETE FROM chunks WHERE epoch = 0 AND chunk = 0") }
+        try db.close()
+        let report = try VerifyJob.run(paths: [path], data: "synthetic-images:96:36x36x3:2:7", teacher: nil, arch: nil)
+        #expect(!report.ok && report.records == 176)
+        #expect(report.problems.contains { $0.kind == "missing" && $0.detail.contains("epoch 0: 16 sample(s)") })
+        #expect(report.dataset == "mismatch")
+    }
+}
