@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 
 /// The store's metadata document (`schemas/store-metadata.schema.json`), kept as canonical JSON in
@@ -150,6 +151,30 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a value of plain fields cannot fail.
         return String(decoding: try! enc.encode(self), as: UTF8.self)
+    }
+
+    /// The document as stored: the canonical JSON with `"checksum": "xxh64:…"` (XXH64 of the canonical
+    /// JSON) appended, so a damaged document that still parses is detected. Decoders ignore the extra key.
+    public func storedDocument() -> String {
+        let canonical = canonicalJSON()
+        let sum = XXH64.hex(XXH64.hash(Array(canonical.utf8)))
+        return String(canonical.dropLast()) + ",\"checksum\":\"xxh64:\(sum)\"}"
+    }
+
+    /// Parses a stored document and checks its checksum (documents written before the checksum existed
+    /// have none and are accepted as they are).
+    public static func parseStored(_ json: String, path: String) throws(StoreError) -> StoreMetadata {
+        let meta = try parse(json, path: path)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw StoreError.notTinyDistill(path: path, detail: "metadata document is not a JSON object")
+        }
+        if let stored = object["checksum"] {
+            let expected = "xxh64:" + XXH64.hex(XXH64.hash(Array(meta.canonicalJSON().utf8)))
+            guard let text = stored as? String, text == expected else {
+                throw StoreError.corrupt(path: path, detail: "the metadata document does not match its checksum (damaged file); restore the store from a copy")
+            }
+        }
+        return meta
     }
 
     /// Parses a metadata document.

@@ -109,7 +109,7 @@ public final class StoreReader {
         if version > StoreMetadata.currentFormatVersion || version < 1 {
             throw StoreError.unsupportedFormatVersion(path: path, found: version, supported: StoreMetadata.currentFormatVersion)
         }
-        let meta = try StoreMetadata.parse(row[1], path: path)
+        let meta = try StoreMetadata.parseStored(row[1], path: path)
         do {
             try meta.validate()
         } catch {

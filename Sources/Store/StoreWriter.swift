@@ -95,7 +95,7 @@ public final class StoreWriter {
                 try db.write { db in
                     try db.execute(
                         sql: "INSERT INTO metadata (id, format_version, document) VALUES (1, ?, ?)",
-                        arguments: [metadata.formatVersion, metadata.canonicalJSON()])
+                        arguments: [metadata.formatVersion, metadata.storedDocument()])
                     if let samples {
                         let stmt = try db.makeStatement(sql: "INSERT INTO samples (sample_id, key, label) VALUES (?, ?, ?)")
                         for s in samples { try stmt.execute(arguments: [s.id, s.key, s.label]) }
@@ -118,7 +118,7 @@ public final class StoreWriter {
                     updated.epochs = epochs
                     updated.chunkRecords = metadata.chunkRecords
                     try db.write { db in
-                        try db.execute(sql: "UPDATE metadata SET document = ? WHERE id = 1", arguments: [updated.canonicalJSON()])
+                        try db.execute(sql: "UPDATE metadata SET document = ? WHERE id = 1", arguments: [updated.storedDocument()])
                     }
                     self.metadata = updated
                 } else {
