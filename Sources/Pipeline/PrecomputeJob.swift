@@ -36,6 +36,8 @@ public struct PrecomputeOptions: Sendable {
     public var threads: Int
     /// This writer's shard: samples s with s mod world == rank.
     public var rank: Int, world: Int
+    /// A size budget for the store file in bytes (nil: none); reaching it stops the run like a full disk.
+    public var maxStoreBytes: Int?
 
     /// Creates options.
     public init(
@@ -393,7 +395,8 @@ public final class PrecomputeJob {
 
     func openWriter(_ meta: StoreMetadata, samples: any Sequence<SampleInfo>) throws(PipelineError) -> StoreWriter {
         do {
-            return try StoreWriter(path: options.out, metadata: meta, samples: samples, compressionLevel: options.compressionLevel)
+            return try StoreWriter(path: options.out, metadata: meta, samples: samples, compressionLevel: options.compressionLevel,
+                                   maxBytes: options.maxStoreBytes)
         } catch {
             throw .store(error)
         }

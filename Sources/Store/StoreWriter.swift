@@ -61,9 +61,14 @@ public final class StoreWriter {
     /// only when the store is created, one at a time) if the file does not exist, otherwise checks that the stored metadata agrees with `metadata` and
     /// resumes. A store made for other settings is refused with the first field that differs.
     ///
-    /// - Parameter compressionLevel: zstd level for new chunks (1…19).
+    /// - Parameters:
+    ///   - compressionLevel: zstd level for new chunks (1…19).
+    ///   - maxBytes: a size budget for the store file (SQLite's `max_page_count`): a chunk that would
+    ///     exceed it fails with ``StoreError/diskFull(path:)`` like a full disk, leaving the committed
+    ///     chunks intact. nil: no budget.
     public init(
-        path: String, metadata: StoreMetadata, samples: (any Sequence<SampleInfo>)? = nil, compressionLevel: Int32 = 1
+        path: String, metadata: StoreMetadata, samples: (any Sequence<SampleInfo>)? = nil, compressionLevel: Int32 = 1,
+        maxBytes: Int? = nil
     ) throws(StoreError) {
         try metadata.validate()
         self.path = path
@@ -134,6 +139,10 @@ public final class StoreWriter {
             try db.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                if let maxBytes {
+                    let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                    try db.execute(sql: "PRAGMA max_page_count = \(max(1, maxBytes / pageSize))")
+                }
             }
             pending = [PendingChunk](repeating: PendingChunk(), count: self.metadata.epochs)
             nextChunk = [Int](repeating: 0, count: self.metadata.epochs)

@@ -66,6 +66,9 @@ struct PrecomputeCommand: ParsableCommand {
     @Flag(help: "Exit with status 1 when any sample cannot be read or decoded.")
     var strict = false
 
+    @Option(help: "Size budget of the store file in bytes: reaching it stops like a full disk (resume with a larger budget).")
+    var maxStoreBytes: Int?
+
     @Option(help: "Number of epochs to precompute.")
     var epochs: Int
 
@@ -123,7 +126,9 @@ struct PrecomputeCommand: ParsableCommand {
         let options = PrecomputeOptions(
             data: data, teacher: teacher, arch: arch, policy: policy, epochs: epochs, topK: topk, codec: codec, seed: seed,
             out: out, chunkRecords: chunkRecords, compressionLevel: level, batch: batch, threads: threads, rank: r, world: w)
-        let job = PrecomputeJob(options: options)
+        var opts = options
+        opts.maxStoreBytes = maxStoreBytes
+        let job = PrecomputeJob(options: opts)
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }
         job.shouldStop = { SignalFlag.raised != 0 }
