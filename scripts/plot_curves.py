@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""Draws accuracy and loss curves per epoch from `tinydistill train` logs (log.json) into one PNG.
+
+    scripts/plot_curves.py OUT.png NAME=RUN_DIR [NAME=RUN_DIR ...]
+
+Left panel: eval top-1 (%) per epoch; right panel: mean training loss per epoch. Needs python3-pil.
+"""
+import json
+import os
+import sys
+
+from PIL import Image, ImageDraw
+
+COLORS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14)]
+W, H, PAD = 520, 360, 48
+
+
+def panel(draw, ox, title, series, fmt):
+    draw.rectangle([ox, 0, ox + W - 1, H - 1], fill=(255, 255, 255))
+    draw.text((ox + PAD, 10), title, fill=(0, 0, 0))
+    points = [v for _, ys in series for v in ys if v is not None]
+    if not points:
+        return
+    lo, hi = min(points), max(points)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1, hi + 1
+    lo, hi = lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)
+    n = max(len(ys) for _, ys in series)
+    x0, x1, y0, y1 = ox + PAD, ox + W - 16, H - PAD, 32
+    draw.line([x0, y0, x1, y0], fill=(0, 0, 0))
+    draw.line([x0, y0, x0, y1], fill=(0, 0, 0))
+    for t in range(5):
+        v = lo + (hi - lo) * t / 4
+        y = y0 + (y1 - y0) * t / 4
+        draw.line([x0 - 4, y, x0, y], fill=(0, 0, 0))
+        draw.text((ox + 4, y - 6), fmt(v), fill=(0, 0, 0))
+    for e in range(n):
+        x = x0 + (x1 - x0) * (e / max(n - 1, 1))
+        draw.text((x - 3, y0 + 6), str(e), fill=(0, 0, 0))
+    draw.text(((x0 + x1) // 2 - 15, H - 18), "epoch", fill=(0, 0, 0))
+    for i, (name, ys) in enumerate(series):
+        color = COLORS[i % len(COLORS)]
+        pts = [(x0 + (x1 - x0) * (e / max(n - 1, 1)), y0 + (y1 - y0) * (v - lo) / (hi - lo)) for e, v in enumerate(ys) if v is not None]
+        if len(pts) > 1:
+            draw.line(pts, fill=color, width=2)
+        for x, y in pts:
+            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=color)
+        draw.text((x0 + 8, y1 + 4 + 14 * i), name, fill=color)
+
+
+def main():
+    out = sys.argv[1]
+    runs = [a.split("=", 1) for a in sys.argv[2:]]
+    acc, loss = [], []
+    for name, path in runs:
+        p = os.path.join(path, "log.json")
+        if not os.path.exists(p):
+            continue
+        epochs = json.load(open(p))["epochs"]
+        acc.append((name, [100 * e["eval_top1"] if e.get("eval_top1") is not None else None for e in epochs]))
+        loss.append((name, [e["train_loss"] for e in epochs]))
+    img = Image.new("RGB", (2 * W, H), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    panel(draw, 0, "eval top-1 (%)", acc, lambda v: f"{v:.1f}")
+    panel(draw, W, "training loss (KD runs: soft-target CE; labels-only: smoothed CE)", loss, lambda v: f"{v:.2f}")
+    img.save(out)
+    print(f"curves: {out}")
+
+
+if __name__ == "__main__":
+    main()
