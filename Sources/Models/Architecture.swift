@@ -4,9 +4,11 @@ import Foundation
 public enum Architecture: Sendable, Equatable {
     case tinyViT(TinyViTConfig)
     case resNet(ResNetConfig)
+    case efficientFormer(EfficientFormerConfig)
 
     /// The preset names `named(_:)` accepts.
-    public static let presetNames = ["tinyvit-5m", "tinyvit-11m", "tinyvit-21m", "tinyvit-mini", "resnet18", "resnet34", "resnet50"]
+    public static let presetNames = ["tinyvit-5m", "tinyvit-11m", "tinyvit-21m", "tinyvit-mini", "resnet18", "resnet34", "resnet50",
+                                     "efficientformer-l1", "efficientformer-l3", "efficientformer-l7"]
 
     /// Resolves `spec`: a preset name (see `presetNames`) or the path of a JSON config file (a reference
     /// TinyViT `config.json`, or `{"arch": "tinyvit"|"resnet", "config": {...}}` as `json` writes it).
@@ -23,6 +25,9 @@ public enum Architecture: Sendable, Equatable {
         case "resnet18": arch = .resNet(.resNet18)
         case "resnet34": arch = .resNet(.resNet34)
         case "resnet50": arch = .resNet(.resNet50)
+        case "efficientformer-l1": arch = .efficientFormer(.l1)
+        case "efficientformer-l3": arch = .efficientFormer(.l3)
+        case "efficientformer-l7": arch = .efficientFormer(.l7)
         default:
             guard spec.hasSuffix(".json") || FileManager.default.fileExists(atPath: spec) else {
                 throw .unknownArchitecture("unknown architecture '\(spec)': use one of \(presetNames.joined(separator: ", ")) or a JSON config file")
@@ -48,9 +53,11 @@ public enum Architecture: Sendable, Equatable {
                 switch kind {
                 case "tinyvit": return .tinyViT(try JSONDecoder().decode(TinyViTConfig.self, from: inner))
                 case "resnet": return .resNet(try JSONDecoder().decode(ResNetConfig.self, from: inner))
+                case "efficientformer": return .efficientFormer(try JSONDecoder().decode(EfficientFormerConfig.self, from: inner))
                 default: throw ModelError.unknownArchitecture("\(source): unknown arch '\(kind)' (tinyvit or resnet)")
                 }
             }
+            if map["vit_num"] != nil { return .efficientFormer(try JSONDecoder().decode(EfficientFormerConfig.self, from: data)) }
             if map["embed_dims"] != nil { return .tinyViT(try JSONDecoder().decode(TinyViTConfig.self, from: data)) }
             if map["layers"] != nil { return .resNet(try JSONDecoder().decode(ResNetConfig.self, from: data)) }
             throw ModelError.unknownArchitecture("\(source): not an architecture config (no embed_dims, layers or arch)")
@@ -83,6 +90,11 @@ public enum Architecture: Sendable, Equatable {
             }
             if let inChannels { c.inChans = inChannels }
             self = .resNet(c)
+        case .efficientFormer(var c):
+            if let classes { c.numClasses = classes }
+            if let imageSize { c.imgSize = imageSize }
+            if let inChannels { c.inChans = inChannels }
+            self = .efficientFormer(c)
         }
     }
 
@@ -95,6 +107,7 @@ public enum Architecture: Sendable, Equatable {
         switch self {
         case .tinyViT(let c): kind = "tinyvit"; config = (try? encoder.encode(c)) ?? Data()
         case .resNet(let c): kind = "resnet"; config = (try? encoder.encode(c)) ?? Data()
+        case .efficientFormer(let c): kind = "efficientformer"; config = (try? encoder.encode(c)) ?? Data()
         }
         return "{\"arch\":\"\(kind)\",\"config\":\(String(decoding: config, as: UTF8.self))}"
     }
@@ -104,6 +117,7 @@ public enum Architecture: Sendable, Equatable {
         switch self {
         case .tinyViT: return "tinyvit"
         case .resNet: return "resnet"
+        case .efficientFormer: return "efficientformer"
         }
     }
 
@@ -112,6 +126,7 @@ public enum Architecture: Sendable, Equatable {
         switch self {
         case .tinyViT(let c): return c.numClasses
         case .resNet(let c): return c.numClasses
+        case .efficientFormer(let c): return c.numClasses
         }
     }
 
@@ -120,6 +135,7 @@ public enum Architecture: Sendable, Equatable {
         switch self {
         case .tinyViT(let c): return c.imgSize
         case .resNet(let c): return c.imgSize
+        case .efficientFormer(let c): return c.imgSize
         }
     }
 
@@ -128,6 +144,7 @@ public enum Architecture: Sendable, Equatable {
         switch self {
         case .tinyViT(let c): return c.inChans
         case .resNet(let c): return c.inChans
+        case .efficientFormer(let c): return c.inChans
         }
     }
 }

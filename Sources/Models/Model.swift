@@ -54,6 +54,25 @@ public final class Model {
             cfg.base_width = Int32(clamping: c.baseWidth)
             cfg.small_input = c.smallInput ? 1 : 0
             try Torch.check(td_resnet_create(&cfg, seed, &pointer), "building ResNet")
+        case .efficientFormer(let c):
+            guard c.layers.count == 4, c.embedDims.count == 4, c.downsamples.count >= 3 else {
+                throw .invalidArgument("EfficientFormer config: layers and embed_dims need 4 stages, downsamples at least 3 entries")
+            }
+            var cfg = td_efficientformer_config()
+            cfg.img_size = Int32(clamping: c.imgSize)
+            cfg.in_chans = Int32(clamping: c.inChans)
+            cfg.num_classes = Int32(clamping: c.numClasses)
+            withUnsafeMutableBytes(of: &cfg.layers) { Self.fill($0, c.layers) }
+            withUnsafeMutableBytes(of: &cfg.embed_dims) { Self.fill($0, c.embedDims) }
+            withUnsafeMutableBytes(of: &cfg.downsamples) { Self.fill($0, c.downsamples.map { $0 ? 1 : 0 }) }
+            cfg.mlp_ratio = c.mlpRatios
+            cfg.vit_num = Int32(clamping: c.vitNum)
+            cfg.distillation = c.distillation ? 1 : 0
+            cfg.pool_size = Int32(clamping: c.poolSize)
+            cfg.layer_scale_init_value = c.layerScaleInitValue
+            cfg.drop_rate = c.dropRate
+            cfg.drop_path_rate = c.dropPathRate
+            try Torch.check(td_efficientformer_create(&cfg, seed, &pointer), "building EfficientFormer")
         }
         self.handle = pointer!
         self.architecture = architecture
@@ -134,9 +153,13 @@ public final class Model {
     /// Loads every tensor of `file` (strict: no missing, unexpected or differently shaped tensor). The
     /// reference's derived `attention_bias_idxs` buffers are ignored when present.
     public func loadWeights(_ file: SafetensorsFile) throws(ModelError) {
-        let info = stateInfo
+        // `attention_bias_idxs` is derived from the window/grid size: the reference stores it in some models
+        // (EfficientFormer) and not in others (TinyViT). It is never loaded; when both sides have it, it must
+        // be equal.
+        let derived = { (name: String) in name.hasSuffix("attention_bias_idxs") }
+        let info = stateInfo.filter { !derived($0.name) }
         let expected = Dictionary(uniqueKeysWithValues: info.map { ($0.name, $0) })
-        let provided = Set(file.names.filter { !$0.hasSuffix("attention_bias_idxs") })
+        let provided = Set(file.names.filter { !derived($0) })
         let missing = info.map(\.name).filter { !provided.contains($0) }
         let unexpected = provided.filter { expected[$0] == nil }.sorted()
         func list(_ names: [String]) -> String {
@@ -156,6 +179,13 @@ public final class Model {
             }
             guard entry.dtype.isFloatingPoint == want.dtype.isFloatingPoint else {
                 throw .weightsMismatch(path: file.path, reason: "tensor '\(name)' is \(entry.dtype.rawValue), the model expects \(want.dtype.rawValue)")
+            }
+        }
+        let ours = try state().filter { derived($0.name) }
+        for t in ours where file.entries[t.name] != nil {
+            let theirs = try file.tensor(t.name)
+            guard theirs.shape == t.shape, theirs.floats == t.floats else {
+                throw .weightsMismatch(path: file.path, reason: "'\(t.name)' differs from the index this architecture derives (another resolution?)")
             }
         }
         for name in info.map(\.name) { try setState(try file.tensor(name)) }

@@ -68,7 +68,10 @@ public final class Teacher {
             try model.loadWeights(file)
             try model.setTraining(false)
             let required: Int?
-            if case .tinyViT = architecture { required = architecture.imageSize } else { required = nil }
+            switch architecture {
+            case .tinyViT, .efficientFormer: required = architecture.imageSize  // window / attention grids are built for it
+            case .resNet: required = nil
+            }
             return Teacher(backend: .model(model), numClasses: architecture.numClasses, inputChannels: architecture.inChannels,
                            requiredInputSize: required,
                            metadata: .init(architecture: architecture.json, weightsHash: try model.weightsDigest()))

@@ -89,6 +89,26 @@ typedef struct {
     int32_t small_input;         /* 1: 3x3 stride-1 stem without max-pool (for 28-64 px images) */
 } td_resnet_config;
 
+/** EfficientFormer v1 constructor arguments, as the reference's (four stages). */
+typedef struct {
+    int32_t img_size;            /* the attention bias grid is the last stage's resolution (7 at 224) */
+    int32_t in_chans;
+    int32_t num_classes;
+    int32_t layers[4];
+    int32_t embed_dims[4];
+    int32_t downsamples[4];      /* 1: a stride-2 Conv-BN after stage i (i < 3) */
+    double mlp_ratio;
+    int32_t vit_num;             /* the last vit_num blocks of stage 3 are Meta3D (attention) */
+    int32_t distillation;        /* 1: head + dist_head, output their mean */
+    int32_t pool_size;
+    double layer_scale_init_value;
+    double drop_rate;
+    double drop_path_rate;
+} td_efficientformer_config;
+
+/** Builds an EfficientFormer with the reference's initialisation, seeded by `seed`. */
+int32_t td_efficientformer_create(const td_efficientformer_config *config, uint64_t seed, td_model **out);
+
 /** Builds a TinyViT with the reference's initialisation, seeded by `seed`. */
 int32_t td_tinyvit_create(const td_tinyvit_config *config, uint64_t seed, td_model **out);
 /** Builds a ResNet with torchvision's initialisation, seeded by `seed`. */
