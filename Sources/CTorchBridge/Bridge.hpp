@@ -61,4 +61,37 @@ struct td_model {
 namespace td {
 /// Collects the state dict of a torch::nn::Module (parameters, then buffers).
 std::vector<StateEntry> collectState(torch::nn::Module &module);
+
+/// Stochastic depth: zeroes whole samples with probability p and rescales the survivors (timm's rule).
+inline torch::Tensor dropPath(const torch::Tensor &x, double p, bool training) {
+    if (!training || p <= 0.0) return x;
+    const double keep = 1.0 - p;
+    std::vector<int64_t> shape(x.dim(), 1);
+    shape[0] = x.size(0);
+    auto mask = torch::empty(shape, x.options()).bernoulli_(keep);
+    if (keep > 0.0) mask.div_(keep);
+    return x * mask;
+}
+
+/// Output size of a 3x3 stride-2 pad-1 convolution (ceil(n / 2)).
+inline int64_t halved(int64_t n) { return (n + 2 - 3) / 2 + 1; }
+
+/// Builds a built-in network under the generator lock (seeded init) and wraps it as a td_model.
+template <typename Net, typename Config>
+td_model *makeModel(const char *kind, const Config &config, uint64_t seed, int64_t numClasses) {
+    std::shared_ptr<Net> net;
+    {
+        std::lock_guard<std::mutex> lock(generatorMutex());
+        torch::manual_seed(seed);
+        net = std::make_shared<Net>(config);
+    }
+    auto model = std::make_unique<td_model>();
+    model->kind = kind;
+    model->module = net;
+    model->run = [net](const torch::Tensor &x) { return net->forward(x); };
+    model->setTraining = [net](bool on) { net->train(on); };
+    model->state = collectState(*net);
+    model->numClasses = numClasses;
+    return model.release();
+}
 }

@@ -11,18 +11,8 @@
 namespace {
 
 using torch::Tensor;
-
-Tensor dropPath(const Tensor &x, double p, bool training) {
-    if (!training || p <= 0.0) return x;
-    const double keep = 1.0 - p;
-    std::vector<int64_t> shape(x.dim(), 1);
-    shape[0] = x.size(0);
-    auto mask = torch::empty(shape, x.options()).bernoulli_(keep);
-    if (keep > 0.0) mask.div_(keep);
-    return x * mask;
-}
-
-int64_t halved(int64_t n) { return (n + 2 - 3) / 2 + 1; }
+using td::dropPath;
+using td::halved;
 
 /// 1×1-conv MLP with BatchNorm after each conv (the 4D blocks' MLP).
 struct ConvMlpImpl : torch::nn::Module {
@@ -241,17 +231,7 @@ extern "C" int32_t td_efficientformer_create(const td_efficientformer_config *co
     return td::guarded([&]() -> int32_t {
         if (!config || !out) return td::fail(TD_ERR_INVALID_ARGUMENT, "td_efficientformer_create: null argument");
         validate(*config);
-        std::lock_guard<std::mutex> lock(td::generatorMutex());
-        torch::manual_seed(seed);
-        auto net = std::make_shared<EfficientFormerImpl>(*config);
-        auto model = std::make_unique<td_model>();
-        model->kind = "efficientformer";
-        model->module = net;
-        model->run = [net](const torch::Tensor &x) { return net->forward(x); };
-        model->setTraining = [net](bool on) { net->train(on); };
-        model->state = td::collectState(*net);
-        model->numClasses = config->num_classes;
-        *out = model.release();
+        *out = td::makeModel<EfficientFormerImpl>("efficientformer", *config, seed, config->num_classes);
         return TD_OK;
     });
 }

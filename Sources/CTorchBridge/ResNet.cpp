@@ -113,17 +113,7 @@ extern "C" int32_t td_resnet_create(const td_resnet_config *config, uint64_t see
         for (int s = 0; s < 4; s++)
             if (config->layers[s] < 1)
                 return td::fail(TD_ERR_INVALID_ARGUMENT, "ResNet config: every stage needs at least one block");
-        std::lock_guard<std::mutex> lock(td::generatorMutex());
-        torch::manual_seed(seed);
-        auto net = std::make_shared<ResNetImpl>(*config);
-        auto model = std::make_unique<td_model>();
-        model->kind = "resnet";
-        model->module = net;
-        model->run = [net](const torch::Tensor &x) { return net->forward(x); };
-        model->setTraining = [net](bool on) { net->train(on); };
-        model->state = td::collectState(*net);
-        model->numClasses = config->num_classes;
-        *out = model.release();
+        *out = td::makeModel<ResNetImpl>("resnet", *config, seed, config->num_classes);
         return TD_OK;
     });
 }

@@ -10,20 +10,8 @@
 namespace {
 
 using torch::Tensor;
-
-/// Stochastic depth: zeroes whole samples with probability p and rescales the survivors (timm's rule).
-Tensor dropPath(const Tensor &x, double p, bool training) {
-    if (!training || p <= 0.0) return x;
-    const double keep = 1.0 - p;
-    std::vector<int64_t> shape(x.dim(), 1);
-    shape[0] = x.size(0);
-    auto mask = torch::empty(shape, x.options()).bernoulli_(keep);
-    if (keep > 0.0) mask.div_(keep);
-    return x * mask;
-}
-
-/// Output size of a 3x3 stride-2 pad-1 convolution (ceil(n / 2)).
-int64_t halved(int64_t n) { return (n + 2 - 3) / 2 + 1; }
+using td::dropPath;
+using td::halved;
 
 /// Convolution without bias followed by BatchNorm ("c", "bn").
 struct Conv2dBNImpl : torch::nn::Module {
@@ -342,18 +330,9 @@ extern "C" int32_t td_tinyvit_create(const td_tinyvit_config *config, uint64_t s
     return td::guarded([&]() -> int32_t {
         if (!config || !out) return td::fail(TD_ERR_INVALID_ARGUMENT, "td_tinyvit_create: null argument");
         validate(*config);
-        std::lock_guard<std::mutex> lock(td::generatorMutex());
-        torch::manual_seed(seed);
-        auto net = std::make_shared<TinyViTImpl>(*config);
-        auto model = std::make_unique<td_model>();
-        model->kind = "tinyvit";
-        model->module = net;
-        model->run = [net](const torch::Tensor &x) { return net->forward(x); };
-        model->setTraining = [net](bool on) { net->train(on); };
-        model->state = td::collectState(*net);
-        model->numClasses = config->num_classes;
+        auto *model = td::makeModel<TinyViTImpl>("tinyvit", *config, seed, config->num_classes);
         for (int i = 0; i < config->num_stages; i++) model->depths.push_back(config->depths[i]);
-        *out = model.release();
+        *out = model;
         return TD_OK;
     });
 }

@@ -245,3 +245,31 @@ public final class Model {
         return out
     }
 }
+
+extension Model {
+    /// Loads a model file as users name it: a TorchScript `.pt`/`.pth`, or safetensors weights whose
+    /// architecture is `arch` or the one the file records (`tinydistill.arch`), with the class count, input
+    /// size or channels overridden when given. Returns the model (eval mode) and the file's metadata.
+    public static func load(path: String, arch: String?, classes: Int? = nil, imageSize: Int? = nil,
+                            inChannels: Int? = nil) throws(ModelError) -> (Model, [String: String]) {
+        if path.hasSuffix(".pt") || path.hasSuffix(".pth") {
+            let model = try Model(torchScriptAt: path)
+            try model.setTraining(false)
+            return (model, [:])
+        }
+        let file = try SafetensorsFile(contentsOf: path)
+        let architecture: Architecture
+        if let arch {
+            architecture = try Architecture.parse(arch, classes: classes, imageSize: imageSize, inChannels: inChannels)
+        } else if let recorded = file.metadata["tinydistill.arch"] {
+            architecture = try Architecture.fromJSON(Data(recorded.utf8), source: path + " (metadata)")
+                .overriding(classes: classes, imageSize: imageSize, inChannels: inChannels)
+        } else {
+            throw .invalidArgument("\(path): the file does not record its architecture; pass --arch")
+        }
+        let model = try Model(architecture)
+        try model.loadWeights(file)
+        try model.setTraining(false)
+        return (model, file.metadata)
+    }
+}

@@ -95,8 +95,9 @@ public final class Trainer {
 
     /// Steps taken so far (the optimiser's bias-correction counter).
     public var stepCount: Int {
-        guard let t = try? optimizerState().first(where: { $0.name == "step" }) else { return 0 }
-        return t.bytes.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) }
+        var step: Int64 = 0
+        guard td_trainer_state_read(handle, "step", &step, 8) == 0 else { return 0 }
+        return Int(step)
     }
 
     /// A copy of the optimiser state: "step", "exp_avg.<param>", "exp_avg_sq.<param>".

@@ -174,7 +174,7 @@ public final class Loader: @unchecked Sendable {
         private var nextGlobal: Int       // next global index this rank takes
         private var position: Int         // rank-local records handed out
         private let limit: Int            // rank-local records in the epoch
-        private var pending: [(Pending, Int)] = []
+        private var pending: [Background<Result<LoaderBatch, PipelineError>>] = []
         /// Seconds `next()` spent waiting for batches that were not ready.
         public private(set) var waitSeconds = 0.0
 
@@ -202,7 +202,7 @@ public final class Loader: @unchecked Sendable {
         /// The next batch, or nil at the end of the epoch.
         public func next() throws(PipelineError) -> LoaderBatch? {
             guard !pending.isEmpty else { return nil }
-            let (future, _) = pending.removeFirst()
+            let future = pending.removeFirst()
             let t0 = Date()
             let result = future.wait()
             waitSeconds += Date().timeIntervalSince(t0)
@@ -230,7 +230,7 @@ public final class Loader: @unchecked Sendable {
             guard !items.isEmpty else { return }
             position += items.count
             let loader = self.loader, epoch = self.epoch, position = self.position, frozen = items
-            pending.append((Pending { loader.render(frozen, epoch: epoch, position: position) }, position))
+            pending.append(Background { loader.render(frozen, epoch: epoch, position: position) })
         }
 
         /// Decodes the next shuffle group; false at the end.
@@ -255,22 +255,6 @@ public final class Loader: @unchecked Sendable {
             groupItems = items
             groupIndex += 1
             return true
-        }
-    }
-
-    /// A batch rendered on other threads.
-    final class Pending: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var result: Result<LoaderBatch, PipelineError>?
-        init(_ work: @escaping @Sendable () -> Result<LoaderBatch, PipelineError>) {
-            DispatchQueue.global().async {
-                self.result = work()
-                self.done.signal()
-            }
-        }
-        func wait() -> Result<LoaderBatch, PipelineError> {
-            done.wait()
-            return result!
         }
     }
 

@@ -192,22 +192,6 @@ public final class PrecomputeJob {
         }
     }
 
-    /// A batch being rendered on another thread.
-    final class PendingBatch: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var batch: Batch?
-        init(_ work: @escaping @Sendable () -> Batch) {
-            DispatchQueue.global().async {
-                self.batch = work()
-                self.done.signal()
-            }
-        }
-        func wait() -> Batch {
-            done.wait()
-            return batch!
-        }
-    }
-
     func runImages() throws(PipelineError) -> PrecomputeSummary {
         let o = options
         let source = try DataSource.open(o.data)
@@ -324,18 +308,18 @@ public final class PrecomputeJob {
         var probs = [[Float]](repeating: [Float](repeating: 0, count: o.topK), count: o.batch)
         progress?(todo.first?.epoch ?? 0, 0, total)
         var first = nextItems()
-        var pending: PendingBatch? = first.isEmpty ? nil : PendingBatch { [first] in render(first) }
+        var pending: Background<Batch>? = first.isEmpty ? nil : Background { [first] in render(first) }
         first = []
         do {
             while let current = pending?.wait() {
                 let upcoming = shouldStop() ? [] : nextItems()
-                pending = upcoming.isEmpty ? nil : PendingBatch { render(upcoming) }
+                pending = upcoming.isEmpty ? nil : Background { render(upcoming) }
                 let n = current.items.count
                 switch teacher.backend {
                 case .model:
                     // Failed samples keep zero planes; their rows are discarded below.
                     let t0 = Date()
-                    try teacher.topK(planes: current.planes, n: n, channels: channels, size: size, k: o.topK,
+                    try teacher.topK(planes: current.planes, n: n, channels: channels, size: size,
                                      into: &indices, &probs)
                     teacherSeconds += Date().timeIntervalSince(t0)
                     teacherImages += n

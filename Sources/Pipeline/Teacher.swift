@@ -47,26 +47,14 @@ public final class Teacher {
                            metadata: .init(architecture: "synthetic", weightsHash: generator.weightsHash))
         }
         do {
-            if spec.hasSuffix(".pt") || spec.hasSuffix(".pth") {
-                let model = try Model(torchScriptAt: spec)
-                try model.setTraining(false)
+            let (model, _) = try Model.load(path: spec, arch: arch)
+            guard let architecture = model.architecture else {
+                // TorchScript: learn the class count from one probe input.
                 let zeros = [Float](repeating: 0, count: probe.channels * probe.size * probe.size)
                 let logits = try model.forward(zeros, n: 1, c: probe.channels, h: probe.size, w: probe.size)
                 return Teacher(backend: .model(model), numClasses: logits.count, inputChannels: nil, requiredInputSize: nil,
                                metadata: .init(architecture: "torchscript", weightsHash: try model.weightsDigest()))
             }
-            let file = try SafetensorsFile(contentsOf: spec)
-            let architecture: Architecture
-            if let arch {
-                architecture = try Architecture.parse(arch)
-            } else if let recorded = file.metadata["tinydistill.arch"] {
-                architecture = try Architecture.fromJSON(Data(recorded.utf8), source: spec + " (metadata)")
-            } else {
-                throw PipelineError.badOption(option: "--teacher", value: spec, why: "the weights do not record their architecture; pass --arch")
-            }
-            let model = try Model(architecture)
-            try model.loadWeights(file)
-            try model.setTraining(false)
             let required: Int?
             switch architecture {
             case .tinyViT, .efficientFormer: required = architecture.imageSize  // window / attention grids are built for it
@@ -75,17 +63,13 @@ public final class Teacher {
             return Teacher(backend: .model(model), numClasses: architecture.numClasses, inputChannels: architecture.inChannels,
                            requiredInputSize: required,
                            metadata: .init(architecture: architecture.json, weightsHash: try model.weightsDigest()))
-        } catch let error as PipelineError {
-            throw error
-        } catch let error as ModelError {
-            throw .badOption(option: "--teacher", value: spec, why: error.description)
         } catch {
-            throw .badOption(option: "--teacher", value: spec, why: "\(error)")
+            throw .badOption(option: "--teacher", value: spec, why: error.description)
         }
     }
 
     /// Runs the model on `planes` (n normalised CHW images) and writes each row's top-K.
-    func topK(planes: [Float], n: Int, channels: Int, size: Int, k: Int,
+    func topK(planes: [Float], n: Int, channels: Int, size: Int,
               into indices: inout [[UInt32]], _ probabilities: inout [[Float]]) throws(PipelineError) {
         guard case .model(let model) = backend else { return }
         let logits: [Float]
@@ -101,6 +85,5 @@ public final class Teacher {
                 TopK.select(logits: row, indices: &indices[r], probabilities: &probabilities[r])
             }
         }
-        _ = k
     }
 }

@@ -14,30 +14,33 @@ public enum TopK {
         var sum = 0.0
         for v in logits { sum += Double(expf(v - m)) }
         let inv = Float(1.0 / sum)
-        // Partial selection: keep the k best (value desc, index asc) in a sorted buffer.
-        var bestV = [Float](repeating: -.infinity, count: k)
-        var bestI = [Int](repeating: Int.max, count: k)
-        var filled = 0
-        for i in 0..<c {
-            let v = logits[i]
-            if filled == k {
-                let lv = bestV[k - 1], li = bestI[k - 1]
-                if !(v > lv || (v == lv && i < li)) { continue }
-            } else {
-                filled += 1
+        // Partial selection: keep the k best (value desc, index asc) in a sorted buffer (stack scratch:
+        // this runs once per record).
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { bestV in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { bestI in
+                var filled = 0
+                for i in 0..<c {
+                    let v = logits[i]
+                    if filled == k {
+                        let lv = bestV[k - 1], li = bestI[k - 1]
+                        if !(v > lv || (v == lv && i < li)) { continue }
+                    } else {
+                        filled += 1
+                    }
+                    var j = filled - 1
+                    while j > 0 && (v > bestV[j - 1] || (v == bestV[j - 1] && i < bestI[j - 1])) {
+                        bestV[j] = bestV[j - 1]
+                        bestI[j] = bestI[j - 1]
+                        j -= 1
+                    }
+                    bestV[j] = v
+                    bestI[j] = i
+                }
+                for j in 0..<k {
+                    indices[j] = UInt32(bestI[j])
+                    probabilities[j] = expf(bestV[j] - m) * inv
+                }
             }
-            var j = filled - 1
-            while j > 0 && (v > bestV[j - 1] || (v == bestV[j - 1] && i < bestI[j - 1])) {
-                bestV[j] = bestV[j - 1]
-                bestI[j] = bestI[j - 1]
-                j -= 1
-            }
-            bestV[j] = v
-            bestI[j] = i
-        }
-        for j in 0..<k {
-            indices[j] = UInt32(bestI[j])
-            probabilities[j] = expf(bestV[j] - m) * inv
         }
     }
 }

@@ -260,7 +260,7 @@ public final class TrainJob {
                 var bIndices = batch.indices, bValues = batch.values
                 if let teacher {
                     let ts = Date()
-                    try teacher.topK(planes: batch.images, n: batch.n, channels: batch.channels, size: batch.height, k: batch.k,
+                    try teacher.topK(planes: batch.images, n: batch.n, channels: batch.channels, size: batch.height,
                                      into: &indices, &probs)
                     teacherSeconds += Date().timeIntervalSince(ts)
                     for j in 0..<batch.n {

@@ -186,7 +186,7 @@ public enum VerifyJob {
                     generator.topK(seed: hashes[j], label: source.sample(rec.sampleID).label, indices: &indices[j], probabilities: &probs[j])
                 }
             } else if !recs.isEmpty {
-                try teacher.topK(planes: planes, n: recs.count, channels: channels, size: side, k: k, into: &indices, &probs)
+                try teacher.topK(planes: planes, n: recs.count, channels: channels, size: side, into: &indices, &probs)
             }
             for (j, rec) in recs.enumerated() {
                 let fresh = Dictionary(uniqueKeysWithValues: zip(indices[j], probs[j].map { Float(Float16($0)) }))

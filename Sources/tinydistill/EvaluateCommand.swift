@@ -37,27 +37,11 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         Torch.threads = threads
-        let loaded: Model
-        var meta: [String: String] = [:]
+        let (loaded, meta): (Model, [String: String])
         do {
-            if model.hasSuffix(".pt") || model.hasSuffix(".pth") {
-                loaded = try Model(torchScriptAt: model)
-            } else {
-                let file = try SafetensorsFile(contentsOf: model)
-                meta = file.metadata
-                let architecture: Architecture
-                if let arch {
-                    architecture = try Architecture.parse(arch, imageSize: imageSize, inChannels: inChans)
-                } else if let recorded = file.metadata["tinydistill.arch"] {
-                    architecture = try Architecture.fromJSON(Data(recorded.utf8), source: model).overriding(imageSize: imageSize, inChannels: inChans)
-                } else {
-                    throw CLIFailure(message: "\(model): the file does not record its architecture; pass --arch")
-                }
-                loaded = try Model(architecture)
-                try loaded.loadWeights(file)
-            }
-        } catch let e as ModelError {
-            throw CLIFailure(message: e.description)
+            (loaded, meta) = try Model.load(path: model, arch: arch, imageSize: imageSize, inChannels: inChans)
+        } catch {
+            throw CLIFailure(message: error.description)
         }
         let transform = EvalTransform(size: imageSize ?? loaded.architecture?.imageSize ?? 224,
                                       channels: inChans ?? loaded.architecture?.inChannels ?? 3,

@@ -71,7 +71,7 @@ import Testing
         for epoch in 0..<2 {
             let stream = try loader.batches(epoch: epoch)
             while let b = try stream.next() {
-                try teacher.topK(planes: b.images, n: b.n, channels: 3, size: 32, k: 3, into: &indices, &probs)
+                try teacher.topK(planes: b.images, n: b.n, channels: 3, size: 32, into: &indices, &probs)
                 for j in 0..<b.n {
                     let online = Dictionary(uniqueKeysWithValues: zip(indices[j].map { Int32($0) }, probs[j]))
                     for q in 0..<3 {
