@@ -129,6 +129,23 @@ let package = Package(
             path: "Benchmarks/StoreThroughput",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // Batch-1 / batch-64 latency, fused and unfused, on 1 and 2 threads (benchmarks/model-latency.sh).
+        .executableTarget(
+            name: "ModelLatency",
+            dependencies: ["Models"],
+            path: "Benchmarks/ModelLatency"
+        ),
+        // Micro-benchmarks of EfficientFormer's four latency observations (benchmarks/latency-observations.sh).
+        .executableTarget(
+            name: "LatencyObservations",
+            dependencies: ["CTorchBridge"],
+            path: "Benchmarks/LatencyObservations"
+        ),
+        // libFuzzer targets (scripts/fuzz builds them with -sanitize=fuzzer,address; a plain build gives a
+        // driver that replays files, used by the regression tests).
+        .executableTarget(name: "FuzzChunkDecoder", dependencies: ["Store"], path: "Fuzz/FuzzChunkDecoder"),
+        .executableTarget(name: "FuzzSafetensors", dependencies: ["Models"], path: "Fuzz/FuzzSafetensors"),
+        .executableTarget(name: "FuzzPolicy", dependencies: ["Augment"], path: "Fuzz/FuzzPolicy"),
         // package-benchmark suites: `swift package benchmark`.
         .executableTarget(
             name: "StoreBenchmarks",

@@ -69,6 +69,35 @@ c10::ScalarType td::scalarType(int32_t code) {
     }
 }
 
+void td::ConvBNFold::fold(const torch::nn::Conv2d &conv, const torch::nn::BatchNorm2d &bn) {
+    torch::NoGradGuard noGrad;
+    const auto &o = conv->options;
+    stride = std::vector<int64_t>(o.stride()->begin(), o.stride()->end());
+    dilation = std::vector<int64_t>(o.dilation()->begin(), o.dilation()->end());
+    groups = o.groups();
+    if (const auto *pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding())) padding = std::vector<int64_t>((*pad)->begin(), (*pad)->end());
+    else throw std::invalid_argument("fused inference: only explicit convolution padding is supported");
+    const auto invStd = (bn->running_var + bn->options.eps()).rsqrt();
+    const auto scale = bn->weight.defined() ? bn->weight * invStd : invStd;
+    const auto shift = bn->bias.defined() ? bn->bias : torch::zeros_like(invStd);
+    const auto convBias = conv->bias.defined() ? conv->bias : torch::zeros_like(invStd);
+    weight = (conv->weight * scale.view({-1, 1, 1, 1})).detach().contiguous();
+    bias = ((convBias - bn->running_mean) * scale + shift).detach().contiguous();
+}
+
+void td::setFolded(torch::nn::Module &root, bool on) {
+    torch::NoGradGuard noGrad;
+    if (auto *self = dynamic_cast<Foldable *>(&root)) self->setFolded(on);
+    for (auto &m : root.modules(/*include_self=*/false))
+        if (auto foldable = std::dynamic_pointer_cast<Foldable>(m)) foldable->setFolded(on);
+}
+
+uint64_t td::stateVersion(const td_model &model) {
+    uint64_t sum = 0;
+    for (const auto &e : model.state) sum += e.tensor._version();
+    return sum;
+}
+
 std::vector<td::StateEntry> td::collectState(torch::nn::Module &module) {
     std::vector<StateEntry> entries;
     for (const auto &p : module.named_parameters(true)) entries.push_back({p.key(), p.value(), true});
@@ -184,11 +213,31 @@ int32_t td_model_set_training(td_model *model, int32_t training) {
     });
 }
 
+int32_t td_model_set_fused(td_model *model, int32_t fused) {
+    return td::guarded([&]() -> int32_t {
+        if (!model->setFolded)
+            return td::fail(TD_ERR_UNSUPPORTED, "fused inference applies to built-in architectures, not " + model->kind);
+        model->setFolded(fused != 0);
+        model->fused = fused != 0;
+        model->foldedVersion = td::stateVersion(*model);
+        return TD_OK;
+    });
+}
+
+int32_t td_model_is_fused(const td_model *model) { return model->fused ? 1 : 0; }
+
 int32_t td_model_forward(td_model *model, const float *input, int64_t n, int64_t c, int64_t h, int64_t w, float *out,
                          int64_t out_capacity, int64_t *out_classes) {
     return td::guarded([&]() -> int32_t {
         if (n < 1 || c < 1 || h < 1 || w < 1)
             return td::fail(TD_ERR_INVALID_ARGUMENT, "forward: input shape must be positive in every dimension");
+        if (model->fused) {
+            const auto version = td::stateVersion(*model);
+            if (version != model->foldedVersion) {  // weights changed since the fold: rebuild it
+                model->setFolded(true);
+                model->foldedVersion = version;
+            }
+        }
         c10::InferenceMode inference;
         auto x = torch::from_blob(const_cast<float *>(input), {n, c, h, w}, torch::kFloat32);
         auto y = model->run(x).to(torch::kFloat32).contiguous();

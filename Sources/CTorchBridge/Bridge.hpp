@@ -44,6 +44,37 @@ std::mutex &generatorMutex();
 /// The TinyViT layer-wise LR decay rule: scale of a parameter given the stage depths.
 double tinyViTLRScale(const std::string &name, const std::vector<int64_t> &depths, double decay);
 
+/// A convolution followed by an eval-mode BatchNorm, folded into one convolution: W' = W·γ/σ,
+/// b' = (b − μ)·γ/σ + β with σ = sqrt(running_var + eps). Inference only; the module keeps its own
+/// conv and BN (and their state-dict names) for training and saving.
+struct ConvBNFold {
+    torch::Tensor weight, bias;  // undefined until fold()
+    std::vector<int64_t> stride, padding, dilation;
+    int64_t groups = 1;
+
+    /// Computes the folded weights from the current parameters and running statistics.
+    void fold(const torch::nn::Conv2d &conv, const torch::nn::BatchNorm2d &bn);
+    /// Drops the folded weights.
+    void clear() { weight = torch::Tensor(); bias = torch::Tensor(); }
+    /// Whether fold() has run since the last clear().
+    bool ready() const { return weight.defined(); }
+    /// The folded convolution.
+    torch::Tensor forward(const torch::Tensor &x) const {
+        return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
+    }
+};
+
+/// A module with an inference-only fast path (BatchNorm folded into convolutions, gathered attention
+/// biases cached). The fast path is used only in eval mode and only after setFolded(true).
+struct Foldable {
+    virtual ~Foldable() = default;
+    /// Builds (true) or drops (false) the inference-only tensors from the current parameters.
+    virtual void setFolded(bool on) = 0;
+};
+
+/// Calls setFolded on every Foldable submodule of `root` (and on `root` itself), under NoGradGuard.
+void setFolded(torch::nn::Module &root, bool on);
+
 } // namespace td
 
 /// A model the bridge can run: a built-in architecture or a TorchScript module.
@@ -56,9 +87,17 @@ struct td_model {
     int64_t numClasses = 0;
     std::vector<int64_t> depths;                              // TinyViT stage depths (LR decay)
     std::shared_ptr<void> keepAlive;                          // TorchScript module storage
+    std::function<void(bool)> setFolded;                      // built-in architectures: fused inference
+    bool fused = false;                                       // eval forwards run the folded path
+    uint64_t foldedVersion = 0;                               // td::stateVersion when last folded
 };
 
 namespace td {
+/// Sum of the in-place version counters of every state tensor: changes whenever weights or BatchNorm
+/// statistics are written (loading, an optimiser step, a training-mode forward), so folded inference
+/// tensors can be rebuilt before they go stale.
+uint64_t stateVersion(const td_model &model);
+
 /// Collects the state dict of a torch::nn::Module (parameters, then buffers).
 std::vector<StateEntry> collectState(torch::nn::Module &module);
 
@@ -90,6 +129,7 @@ td_model *makeModel(const char *kind, const Config &config, uint64_t seed, int64
     model->module = net;
     model->run = [net](const torch::Tensor &x) { return net->forward(x); };
     model->setTraining = [net](bool on) { net->train(on); };
+    model->setFolded = [net](bool on) { td::setFolded(*net, on); };
     model->state = collectState(*net);
     model->numClasses = numClasses;
     return model.release();

@@ -15,9 +15,10 @@ using td::dropPath;
 using td::halved;
 
 /// 1×1-conv MLP with BatchNorm after each conv (the 4D blocks' MLP).
-struct ConvMlpImpl : torch::nn::Module {
+struct ConvMlpImpl : torch::nn::Module, td::Foldable {
     torch::nn::Conv2d fc1{nullptr}, fc2{nullptr};
     torch::nn::BatchNorm2d norm1{nullptr}, norm2{nullptr};
+    td::ConvBNFold folded1, folded2;  // fused eval
     double drop;
     ConvMlpImpl(int64_t dim, int64_t hidden, double drop) : drop(drop) {
         fc1 = register_module("fc1", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, hidden, 1)));
@@ -31,10 +32,20 @@ struct ConvMlpImpl : torch::nn::Module {
         }
     }
     Tensor forward(const Tensor &input) {
+        if (folded1.ready() && !is_training()) return folded2.forward(torch::gelu(folded1.forward(input)));
         auto x = torch::gelu(norm1(fc1(input)));
         x = torch::dropout(x, drop, is_training());
         x = norm2(fc2(x));
         return torch::dropout(x, drop, is_training());
+    }
+    void setFolded(bool on) override {
+        if (on) {
+            folded1.fold(fc1, norm1);
+            folded2.fold(fc2, norm2);
+        } else {
+            folded1.clear();
+            folded2.clear();
+        }
     }
 };
 TORCH_MODULE(ConvMlp);
@@ -61,11 +72,12 @@ TORCH_MODULE(Meta4D);
 
 /// Multi-head attention over all tokens (key dim 32, 8 heads, values 4×32 per head), with a learned bias
 /// per head and relative offset on a resolution×resolution grid (the LeViT scheme; persistent index).
-struct EFAttentionImpl : torch::nn::Module {
+struct EFAttentionImpl : torch::nn::Module, td::Foldable {
     int64_t heads = 8, keyDim = 32, valueDim = 128;
     double scale;
     torch::nn::Linear qkv{nullptr}, proj{nullptr};
     Tensor attentionBiases, biasIndex;
+    Tensor gatheredBias;  // fused eval: heads x N x N, gathered once
     EFAttentionImpl(int64_t dim, int64_t resolution) : scale(std::pow(32.0, -0.5)) {
         qkv = register_module("qkv", torch::nn::Linear(dim, heads * (2 * keyDim + valueDim)));
         proj = register_module("proj", torch::nn::Linear(heads * valueDim, dim));
@@ -86,9 +98,16 @@ struct EFAttentionImpl : torch::nn::Module {
     Tensor forward(const Tensor &x) {
         const auto B = x.size(0), N = x.size(1);
         auto parts = qkv(x).reshape({B, N, heads, -1}).permute({0, 2, 1, 3}).split_with_sizes({keyDim, keyDim, valueDim}, 3);
-        auto bias = attentionBiases.index_select(1, biasIndex.view({-1})).view({heads, N, N});
+        auto bias = gatheredBias.defined() && !is_training()
+                        ? gatheredBias
+                        : attentionBiases.index_select(1, biasIndex.view({-1})).view({heads, N, N});
         auto attn = (parts[0].matmul(parts[1].transpose(-2, -1)) * scale + bias).softmax(-1);
         return proj(attn.matmul(parts[2]).transpose(1, 2).reshape({B, N, heads * valueDim}));
+    }
+    void setFolded(bool on) override {
+        const auto n = biasIndex.size(0);
+        gatheredBias = on ? attentionBiases.index_select(1, biasIndex.view({-1})).view({heads, n, n}).detach().contiguous()
+                          : Tensor();
     }
 };
 TORCH_MODULE(EFAttention);
@@ -123,19 +142,25 @@ struct Meta3DImpl : torch::nn::Module {
 TORCH_MODULE(Meta3D);
 
 /// Stride-2 3×3 Conv (with bias) + BatchNorm between stages ("proj", "norm").
-struct EmbeddingImpl : torch::nn::Module {
+struct EmbeddingImpl : torch::nn::Module, td::Foldable {
     torch::nn::Conv2d proj{nullptr};
     torch::nn::BatchNorm2d norm{nullptr};
+    td::ConvBNFold folded;  // fused eval
     EmbeddingImpl(int64_t in, int64_t out) {
         proj = register_module("proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).stride(2).padding(1)));
         norm = register_module("norm", torch::nn::BatchNorm2d(out));
     }
-    Tensor forward(const Tensor &x) { return norm(proj(x)); }
+    Tensor forward(const Tensor &x) { return folded.ready() && !is_training() ? folded.forward(x) : norm(proj(x)); }
+    void setFolded(bool on) override {
+        if (on) folded.fold(proj, norm);
+        else folded.clear();
+    }
 };
 TORCH_MODULE(Embedding);
 
-struct EfficientFormerImpl : torch::nn::Module {
+struct EfficientFormerImpl : torch::nn::Module, td::Foldable {
     torch::nn::Sequential patchEmbed{nullptr};
+    td::ConvBNFold stem1, stem2;  // fused eval: the stem's two Conv-BN pairs
     std::vector<std::function<Tensor(const Tensor &)>> steps;
     torch::nn::LayerNorm norm{nullptr};
     torch::nn::Linear head{nullptr}, distHead{nullptr};
@@ -198,8 +223,20 @@ struct EfficientFormerImpl : torch::nn::Module {
         }
     }
 
+    void setFolded(bool on) override {
+        if (!on) {
+            stem1.clear();
+            stem2.clear();
+            return;
+        }
+        auto conv = [&](size_t i) { return torch::nn::Conv2d(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(patchEmbed->ptr(i))); };
+        auto bn = [&](size_t i) { return torch::nn::BatchNorm2d(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(patchEmbed->ptr(i))); };
+        stem1.fold(conv(0), bn(1));
+        stem2.fold(conv(3), bn(4));
+    }
     Tensor forward(const Tensor &input) {
-        auto x = patchEmbed->forward(input);
+        auto x = stem1.ready() && !is_training() ? torch::relu(stem2.forward(torch::relu(stem1.forward(input))))
+                                                 : patchEmbed->forward(input);
         for (auto &step : steps) x = step(x);
         if (x.dim() == 4) x = x.flatten(2).transpose(1, 2);  // vit_num 0: no 3D blocks
         x = norm(x).mean(-2);

@@ -13,11 +13,12 @@ torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t ks, int64_t stride, int6
 }
 
 /// BasicBlock (expansion 1) or Bottleneck (expansion 4), with an optional projection shortcut.
-struct ResBlockImpl : torch::nn::Module {
+struct ResBlockImpl : torch::nn::Module, td::Foldable {
     bool bottleneck;
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
     torch::nn::Sequential downsample{nullptr};
+    td::ConvBNFold f1, f2, f3, fDown;  // fused eval
 
     ResBlockImpl(bool bottleneck, int64_t inplanes, int64_t planes, int64_t stride) : bottleneck(bottleneck) {
         const int64_t expansion = bottleneck ? 4 : 1;
@@ -40,7 +41,25 @@ struct ResBlockImpl : torch::nn::Module {
         }
     }
 
+    void setFolded(bool on) override {
+        if (!on) {
+            for (auto *f : {&f1, &f2, &f3, &fDown}) f->clear();
+            return;
+        }
+        f1.fold(conv1, bn1);
+        f2.fold(conv2, bn2);
+        if (bottleneck) f3.fold(conv3, bn3);
+        if (downsample)
+            fDown.fold(torch::nn::Conv2d(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(downsample->ptr(0))),
+                       torch::nn::BatchNorm2d(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(downsample->ptr(1))));
+    }
+
     Tensor forward(const Tensor &input) {
+        if (f1.ready() && !is_training()) {
+            auto x = torch::relu(f1.forward(input));
+            x = bottleneck ? f3.forward(torch::relu(f2.forward(x))) : f2.forward(x);
+            return torch::relu(x + (downsample ? fDown.forward(input) : input));
+        }
         auto x = torch::relu(bn1(conv1(input)));
         if (bottleneck) {
             x = torch::relu(bn2(conv2(x)));
@@ -54,10 +73,11 @@ struct ResBlockImpl : torch::nn::Module {
 };
 TORCH_MODULE(ResBlock);
 
-struct ResNetImpl : torch::nn::Module {
+struct ResNetImpl : torch::nn::Module, td::Foldable {
     bool smallInput;
     torch::nn::Conv2d conv1{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr};
+    td::ConvBNFold stem;  // fused eval
     std::vector<std::vector<ResBlock>> stages;
     torch::nn::Linear fc{nullptr};
 
@@ -93,8 +113,13 @@ struct ResNetImpl : torch::nn::Module {
         }
     }
 
+    void setFolded(bool on) override {
+        if (on) stem.fold(conv1, bn1);
+        else stem.clear();
+    }
+
     Tensor forward(const Tensor &input) {
-        auto x = torch::relu(bn1(conv1(input)));
+        auto x = torch::relu(stem.ready() && !is_training() ? stem.forward(input) : bn1(conv1(input)));
         if (!smallInput) x = torch::max_pool2d(x, 3, 2, 1);
         for (auto &blocks : stages)
             for (auto &block : blocks) x = block(x);

@@ -13,10 +13,11 @@ using torch::Tensor;
 using td::dropPath;
 using td::halved;
 
-/// Convolution without bias followed by BatchNorm ("c", "bn").
-struct Conv2dBNImpl : torch::nn::Module {
+/// Convolution without bias followed by BatchNorm ("c", "bn"); one folded convolution in fused eval.
+struct Conv2dBNImpl : torch::nn::Module, td::Foldable {
     torch::nn::Conv2d c{nullptr};
     torch::nn::BatchNorm2d bn{nullptr};
+    td::ConvBNFold folded;
 
     Conv2dBNImpl(int64_t in, int64_t out, int64_t ks = 1, int64_t stride = 1, int64_t pad = 0,
                  int64_t groups = 1, double bnWeightInit = 1.0) {
@@ -27,7 +28,11 @@ struct Conv2dBNImpl : torch::nn::Module {
         bn->weight.fill_(bnWeightInit);
         bn->bias.zero_();
     }
-    Tensor forward(const Tensor &x) { return bn(c(x)); }
+    Tensor forward(const Tensor &x) { return folded.ready() && !is_training() ? folded.forward(x) : bn(c(x)); }
+    void setFolded(bool on) override {
+        if (on) folded.fold(c, bn);
+        else folded.clear();
+    }
 };
 TORCH_MODULE(Conv2dBN);
 
@@ -102,13 +107,14 @@ TORCH_MODULE(Mlp);
 
 /// Multi-head self-attention over one window, with a learned bias per head and per relative offset
 /// (|dy|, |dx|) between two positions (the LeViT scheme the reference uses).
-struct AttentionImpl : torch::nn::Module {
+struct AttentionImpl : torch::nn::Module, td::Foldable {
     int64_t heads, keyDim, valueDim;
     double scale;
     torch::nn::LayerNorm norm{nullptr};
     torch::nn::Linear qkv{nullptr}, proj{nullptr};
     Tensor attentionBiases;
     Tensor biasIndex;  // N*N offset ids; not part of the state dict (derived from the window size)
+    Tensor gatheredBias;  // fused eval: attention_biases gathered to heads x N x N once
     int64_t points;
 
     AttentionImpl(int64_t dim, int64_t keyDim, int64_t heads, int64_t window)
@@ -140,10 +146,15 @@ struct AttentionImpl : torch::nn::Module {
         auto q = parts[0].permute({0, 2, 1, 3});
         auto k = parts[1].permute({0, 2, 1, 3});
         auto v = parts[2].permute({0, 2, 1, 3});
-        auto bias = attentionBiases.index_select(1, biasIndex).view({heads, N, N});
+        auto bias = gatheredBias.defined() && !is_training() ? gatheredBias
+                                                             : attentionBiases.index_select(1, biasIndex).view({heads, N, N});
         auto attn = (q.matmul(k.transpose(-2, -1)) * scale + bias).softmax(-1);
         auto out = attn.matmul(v).transpose(1, 2).reshape({B, N, heads * valueDim});
         return proj(out);
+    }
+    void setFolded(bool on) override {
+        gatheredBias = on ? attentionBiases.index_select(1, biasIndex).view({heads, points, points}).detach().contiguous()
+                          : Tensor();
     }
 };
 TORCH_MODULE(Attention);

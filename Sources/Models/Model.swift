@@ -220,6 +220,17 @@ public final class Model {
         try Torch.check(td_model_set_training(handle, training ? 1 : 0), "setting train/eval mode")
     }
 
+    /// Whether eval-mode forwards run fused: every BatchNorm after a convolution folded into it and
+    /// gathered attention biases cached. Training mode always runs the unfused graph; the state dict
+    /// (and so saved weights and `weightsDigest`) is the same either way.
+    public var isFused: Bool { td_model_is_fused(handle) != 0 }
+
+    /// Turns fused inference on or off. The folded tensors follow later weight changes automatically.
+    /// Throws `unsupported` for TorchScript modules, whose graph the bridge does not own.
+    public func setFused(_ fused: Bool) throws(ModelError) {
+        try Torch.check(td_model_set_fused(handle, fused ? 1 : 0), "setting fused inference")
+    }
+
     /// Logits (n x classes, row-major) for `input` (n x c x h x w float32, row-major), without gradients.
     public func forward(_ input: [Float], n: Int, c: Int, h: Int, w: Int) throws(ModelError) -> [Float] {
         guard input.count == n * c * h * w else {
@@ -249,9 +260,10 @@ public final class Model {
 extension Model {
     /// Loads a model file as users name it: a TorchScript `.pt`/`.pth`, or safetensors weights whose
     /// architecture is `arch` or the one the file records (`tinydistill.arch`), with the class count, input
-    /// size or channels overridden when given. Returns the model (eval mode) and the file's metadata.
+    /// size or channels overridden when given. Returns the model (eval mode, fused unless `fused` is false;
+    /// TorchScript modules always run as saved) and the file's metadata.
     public static func load(path: String, arch: String?, classes: Int? = nil, imageSize: Int? = nil,
-                            inChannels: Int? = nil) throws(ModelError) -> (Model, [String: String]) {
+                            inChannels: Int? = nil, fused: Bool = true) throws(ModelError) -> (Model, [String: String]) {
         if path.hasSuffix(".pt") || path.hasSuffix(".pth") {
             let model = try Model(torchScriptAt: path)
             try model.setTraining(false)
@@ -270,6 +282,7 @@ extension Model {
         let model = try Model(architecture)
         try model.loadWeights(file)
         try model.setTraining(false)
+        if fused { try model.setFused(true) }
         return (model, file.metadata)
     }
 }

@@ -38,6 +38,9 @@ public struct PrecomputeOptions: Sendable {
     public var rank: Int, world: Int
     /// A size budget for the store file in bytes (nil: none); reaching it stops the run like a full disk.
     public var maxStoreBytes: Int?
+    /// Run a built-in teacher architecture fused (BatchNorm folded into convolutions; the default) or
+    /// unfused. Recorded in the store's metadata; a resume must use the same setting.
+    public var fusedTeacher: Bool = true
 
     /// Creates options.
     public init(
@@ -215,7 +218,7 @@ public final class PrecomputeJob {
             }
         }
         let teacher = try Teacher.open(spec: o.teacher, arch: o.arch, maxK: o.topK,
-                                       probe: (firstChannels, o.policy == nil ? 224 : policy.outputSize))
+                                       probe: (firstChannels, o.policy == nil ? 224 : policy.outputSize), fused: o.fusedTeacher)
         if o.policy == nil, let size = teacher.requiredInputSize { policy = .tinyViT(outputSize: size) }
         if let size = teacher.requiredInputSize, size != policy.outputSize {
             throw PipelineError.badOption(option: "--policy", value: o.policy ?? "default",

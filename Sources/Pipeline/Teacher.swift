@@ -37,7 +37,10 @@ public final class Teacher {
     /// - Parameters:
     ///   - maxK: largest K the synthetic generator must produce.
     ///   - probe: (channels, size) of one input, to learn a TorchScript model's class count.
-    public static func open(spec: String, arch: String?, maxK: Int, probe: (channels: Int, size: Int)) throws(PipelineError) -> Teacher {
+    ///   - fused: run a built-in architecture with BatchNorm folded into its convolutions (the default;
+    ///     equal to the unfused model within float rounding, and faster).
+    public static func open(spec: String, arch: String?, maxK: Int, probe: (channels: Int, size: Int),
+                            fused: Bool = true) throws(PipelineError) -> Teacher {
         if spec.hasPrefix("synthetic:") {
             guard let c = Int(spec.dropFirst("synthetic:".count)), c >= 2, c <= 1 << 24 else {
                 throw .badOption(option: "--teacher", value: spec, why: "synthetic:C needs an integer C in 2…16,777,216")
@@ -47,7 +50,7 @@ public final class Teacher {
                            metadata: .init(architecture: "synthetic", weightsHash: generator.weightsHash))
         }
         do {
-            let (model, _) = try Model.load(path: spec, arch: arch)
+            let (model, _) = try Model.load(path: spec, arch: arch, fused: fused)
             guard let architecture = model.architecture else {
                 // TorchScript: learn the class count from one probe input.
                 let zeros = [Float](repeating: 0, count: probe.channels * probe.size * probe.size)
@@ -62,7 +65,8 @@ public final class Teacher {
             }
             return Teacher(backend: .model(model), numClasses: architecture.numClasses, inputChannels: architecture.inChannels,
                            requiredInputSize: required,
-                           metadata: .init(architecture: architecture.json, weightsHash: try model.weightsDigest()))
+                           metadata: .init(architecture: architecture.json, weightsHash: try model.weightsDigest(),
+                                           fusedInference: fused))
         } catch {
             throw .badOption(option: "--teacher", value: spec, why: error.description)
         }

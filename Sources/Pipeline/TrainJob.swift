@@ -165,7 +165,9 @@ public final class TrainJob {
         }
         var teacher: Teacher?
         if let spec = o.onlineTeacher {
-            let t = try Teacher.open(spec: spec, arch: o.onlineTeacherArch, maxK: loader.k, probe: (loader.channels, loader.policy.outputSize))
+            // Same fused/unfused setting as the store's teacher, so online targets equal the stored ones.
+            let t = try Teacher.open(spec: spec, arch: o.onlineTeacherArch, maxK: loader.k, probe: (loader.channels, loader.policy.outputSize),
+                                     fused: loader.store.metadata.teacher.fusedInference ?? false)
             guard t.numClasses == loader.numClasses else {
                 throw .badOption(option: "--online-teacher", value: spec, why: "it has \(t.numClasses) classes, the store \(loader.numClasses)")
             }

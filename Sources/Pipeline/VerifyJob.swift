@@ -12,8 +12,10 @@ public enum VerifyJob {
     ///   - data: the dataset (fingerprint check; needed for replay).
     ///   - teacher, arch: the teacher to rerun (replay fidelity).
     ///   - sample: records to replay (random, seeded), or nil with `all` for every record.
+    ///   - fused: run a built-in teacher fused or not; nil (the default) uses the setting the store records,
+    ///     so a same-machine replay expects fp16-identical values.
     public static func run(paths: [String], data: String?, teacher: String?, arch: String?, sample: Int = 256, all: Bool = false,
-                           batch: Int = 64, progress: ((String) -> Void)? = nil) throws(PipelineError) -> VerifyReport {
+                           batch: Int = 64, fused: Bool? = nil, progress: ((String) -> Void)? = nil) throws(PipelineError) -> VerifyReport {
         let store: ShardedStore
         do { store = try ShardedStore(paths: paths) } catch { throw .store(error) }
         let meta = store.metadata
@@ -131,7 +133,8 @@ public enum VerifyJob {
             }
             picks.sort { ($0.epoch, $0.sample) < ($1.epoch, $1.sample) }
             replay = try replayCheck(store: store, source: source, policy: policy, teacherSpec: teacherSpec, arch: arch,
-                                     picks: picks, batch: batch, progress: progress)
+                                     picks: picks, batch: batch, fused: fused ?? meta.teacher.fusedInference ?? false,
+                                     progress: progress)
         }
         return VerifyReport(paths: store.paths, records: records, chunks: chunks, epochs: epochs, knownFailures: failures.count,
                             problems: problems, problemCount: problemCount, dataset: datasetState, replay: replay,
@@ -139,11 +142,12 @@ public enum VerifyJob {
     }
 
     static func replayCheck(store: ShardedStore, source: any ImageSource, policy: AugmentPolicy, teacherSpec: String, arch: String?,
-                            picks: [(epoch: Int, sample: Int)], batch: Int,
+                            picks: [(epoch: Int, sample: Int)], batch: Int, fused: Bool,
                             progress: ((String) -> Void)?) throws(PipelineError) -> VerifyReport.Replay {
         let meta = store.metadata
         let channels = meta.teacher.inputChannels ?? 3
-        let teacher = try Teacher.open(spec: teacherSpec, arch: arch, maxK: meta.topK, probe: (channels, policy.outputSize))
+        let teacher = try Teacher.open(spec: teacherSpec, arch: arch, maxK: meta.topK, probe: (channels, policy.outputSize),
+                                       fused: fused)
         guard teacher.numClasses == meta.numClasses else {
             throw .badOption(option: "--teacher", value: teacherSpec, why: "it has \(teacher.numClasses) classes, the store \(meta.numClasses)")
         }
@@ -205,6 +209,7 @@ public enum VerifyJob {
         }
         let total = Double(max(done, 1))
         return .init(records: done, top1Agreement: Double(top1) / total, topKSetAgreement: Double(sets) / total,
-                     identicalValues: Double(identical) / total, maxAbsDelta: maxDelta)
+                     identicalValues: Double(identical) / total, maxAbsDelta: maxDelta,
+                     fusedInference: teacher.metadata.fusedInference)
     }
 }

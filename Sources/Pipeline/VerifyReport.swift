@@ -19,9 +19,11 @@ public struct VerifyReport: Codable, Sendable, Equatable {
         public var identicalValues: Double
         /// Largest |stored − recomputed| probability over matching classes.
         public var maxAbsDelta: Double
+        /// Whether the teacher was rerun fused (BatchNorm folded); nil for synthetic and TorchScript teachers.
+        public var fusedInference: Bool?
         enum CodingKeys: String, CodingKey {
             case records, top1Agreement = "top1_agreement", topKSetAgreement = "topk_set_agreement"
-            case identicalValues = "identical_values", maxAbsDelta = "max_abs_delta"
+            case identicalValues = "identical_values", maxAbsDelta = "max_abs_delta", fusedInference = "fused_inference"
         }
     }
 

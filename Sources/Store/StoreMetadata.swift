@@ -14,16 +14,21 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         /// Channels of the images the teacher saw (images are converted to it before augmentation; the
         /// loader does the same); nil for stores without images.
         public var inputChannels: Int?
+        /// Whether a built-in architecture ran fused (BatchNorm folded into its convolutions); nil for
+        /// synthetic and TorchScript teachers and for stores written before fused inference (unfused).
+        public var fusedInference: Bool?
         /// Creates a teacher description.
-        public init(architecture: String, weightsHash: String, inputChannels: Int? = nil) {
+        public init(architecture: String, weightsHash: String, inputChannels: Int? = nil, fusedInference: Bool? = nil) {
             self.architecture = architecture
             self.weightsHash = weightsHash
             self.inputChannels = inputChannels
+            self.fusedInference = fusedInference
         }
         enum CodingKeys: String, CodingKey {
             case architecture
             case weightsHash = "weights_hash"
             case inputChannels = "input_channels"
+            case fusedInference = "fused_inference"
         }
     }
 
@@ -199,6 +204,7 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         cmp("run seed", runSeed, other.runSeed)
         cmp("teacher architecture", teacher.architecture, other.teacher.architecture)
         cmp("teacher weights hash", teacher.weightsHash, other.teacher.weightsHash)
+        cmp("teacher fused inference", teacher.fusedInference ?? false, other.teacher.fusedInference ?? false)
         cmp("augmentation policy hash", policyHash ?? "none", other.policyHash ?? "none")
         cmp("dataset source", dataset.source, other.dataset.source)
         cmp("dataset sample count", dataset.sampleCount, other.dataset.sampleCount)

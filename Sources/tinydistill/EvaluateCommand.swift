@@ -30,6 +30,8 @@ struct EvaluateCommand: ParsableCommand {
     var inChans: Int?
     @Option(help: "Evaluate the first N samples only.")
     var limit: Int?
+    @Flag(help: "Run a built-in architecture unfused (default: fused, BatchNorm folded into convolutions).")
+    var unfused = false
     @Option(help: "libtorch threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print JSON with keys top1, top5, samples, parameters, seconds.")
@@ -39,7 +41,7 @@ struct EvaluateCommand: ParsableCommand {
         Torch.threads = threads
         let (loaded, meta): (Model, [String: String])
         do {
-            (loaded, meta) = try Model.load(path: model, arch: arch, imageSize: imageSize, inChannels: inChans)
+            (loaded, meta) = try Model.load(path: model, arch: arch, imageSize: imageSize, inChannels: inChans, fused: !unfused)
         } catch {
             throw CLIFailure(message: error.description)
         }

@@ -66,6 +66,9 @@ struct PrecomputeCommand: ParsableCommand {
     @Flag(help: "Exit with status 1 when any sample cannot be read or decoded.")
     var strict = false
 
+    @Flag(help: "Run a built-in teacher unfused (default: fused, BatchNorm folded into convolutions; recorded in the store).")
+    var unfused = false
+
     @Option(help: "Size budget of the store file in bytes: reaching it stops like a full disk (resume with a larger budget).")
     var maxStoreBytes: Int?
 
@@ -128,6 +131,7 @@ struct PrecomputeCommand: ParsableCommand {
             out: out, chunkRecords: chunkRecords, compressionLevel: level, batch: batch, threads: threads, rank: r, world: w)
         var opts = options
         opts.maxStoreBytes = maxStoreBytes
+        opts.fusedTeacher = !unfused
         let job = PrecomputeJob(options: opts)
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }

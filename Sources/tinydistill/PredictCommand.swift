@@ -47,6 +47,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "How many classes to print per image.")
     var top: Int = 5
 
+    @Flag(help: "Run a built-in architecture unfused (default: fused, BatchNorm folded into convolutions).")
+    var unfused = false
     @Option(help: "libtorch threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -66,7 +68,8 @@ struct PredictCommand: ParsableCommand {
         Torch.threads = threads
         let (loaded, meta): (Model, [String: String])
         do {
-            (loaded, meta) = try Model.load(path: model, arch: arch, classes: classes, imageSize: imageSize, inChannels: inChans)
+            (loaded, meta) = try Model.load(path: model, arch: arch, classes: classes, imageSize: imageSize, inChannels: inChans,
+                                            fused: !unfused)
         } catch {
             throw CLIFailure(message: error.description)
         }

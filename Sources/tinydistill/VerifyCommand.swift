@@ -35,6 +35,9 @@ struct VerifyCommand: ParsableCommand {
     var sample: Int = 256
     @Flag(help: "Replay every record.")
     var all = false
+    @Flag(name: .customLong("fused"), inversion: .prefixedNo,
+          help: "Rerun a built-in teacher fused (BatchNorm folded) or not (default: as the store records).")
+    var fused: Bool? = nil
     @Option(help: "libtorch threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print the report as JSON (stable; README, verify --json).")
@@ -44,7 +47,7 @@ struct VerifyCommand: ParsableCommand {
         guard sample >= 1 else { throw ValidationError("--sample must be ≥ 1") }
         Torch.threads = threads
         let report = try VerifyJob.run(paths: stores, data: data, teacher: teacher, arch: arch, sample: sample, all: all,
-                                       progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
+                                       fused: fused, progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -57,7 +60,8 @@ struct VerifyCommand: ParsableCommand {
             for p in report.problems.prefix(20) { print("  [\(p.kind)] \(p.detail)") }
             if let r = report.replay {
                 print(String(format: "replay     %d records: top-1 agreement %.2f %%, top-K set agreement %.2f %%, identical values %.2f %%, max |Δp| %.2e",
-                             r.records, r.top1Agreement * 100, r.topKSetAgreement * 100, r.identicalValues * 100, r.maxAbsDelta))
+                             r.records, r.top1Agreement * 100, r.topKSetAgreement * 100, r.identicalValues * 100, r.maxAbsDelta)
+                      + (r.fusedInference.map { $0 ? " (fused teacher)" : " (unfused teacher)" } ?? ""))
             }
         }
         if !report.ok { throw CLIFailure(message: "\(report.problemCount) integrity problem(s); see above") }

@@ -144,6 +144,16 @@ int32_t td_model_state_write(td_model *model, const char *name, int32_t dtype, i
 int32_t td_model_set_training(td_model *model, int32_t training);
 
 /**
+ * Fused inference (1) or not (0): every BatchNorm that follows a convolution is folded into it and
+ * gathered attention biases are cached, for eval-mode forwards only (training mode always runs the
+ * unfused graph, and the state dict keeps its unfused names and values). The folded tensors are rebuilt
+ * automatically when weights or statistics change. TD_ERR_UNSUPPORTED for TorchScript modules.
+ */
+int32_t td_model_set_fused(td_model *model, int32_t fused);
+/** Whether eval forwards run fused (1) or not (0). */
+int32_t td_model_is_fused(const td_model *model);
+
+/**
  * Runs the model on `input` (n x c x h x w float32) without gradients and writes n x num_classes logits to
  * `out`, whose capacity in floats is `out_capacity`; `out_classes` receives num_classes.
  */
