@@ -13,6 +13,7 @@ struct Options {
     var threads = 2
     var seconds = 10.0
     var saveWeights: String?
+    var fused = false
 }
 
 var options = Options()
@@ -28,6 +29,7 @@ while let flag = args.next() {
     case "--threads": options.threads = Int(value)!
     case "--seconds": options.seconds = Double(value)!
     case "--save-weights": options.saveWeights = value
+    case "--fused": options.fused = value == "1" || value == "true"
     default: fatalError("unknown option \(flag)")
     }
 }
@@ -57,11 +59,12 @@ let values = [Float](repeating: 0.9 / Float(k), count: n * k)
     } while Date().timeIntervalSince(start) < options.seconds
     let elapsed = Date().timeIntervalSince(start)
     let line: [String: Any] = ["arch": options.arch, "image_size": s, "channels": c, "batch": n, "threads": options.threads,
-                               "mode": label, "images_per_s": Double(images) / elapsed, "parameters": model.parameterCount]
+                               "mode": label, "fused": options.fused, "images_per_s": Double(images) / elapsed, "parameters": model.parameterCount]
     print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
 }
 
 try model.setTraining(false)
+try model.setFused(options.fused)
 try measure("forward") { _ = try model.forward(input, n: n, c: c, h: s, w: s) }
 let trainer = try Trainer(model: model)
 try measure("train-step") {
