@@ -89,6 +89,15 @@ public enum VerifyJob {
         let failed = Set(failures.map { "\($0.epoch):\($0.sampleID)" })
         let expectedWorld = store.readers.count == 1 ? world : 1
         let ranks = store.readers.count == 1 ? [store.readers[0].metadata.shard.rank] : Array(0..<expectedWorld)
+        // A store whose last precompute session did not finish (killed, interrupted, disk full) is
+        // incomplete, not damaged: its missing samples are what a resume computes.
+        var unfinished: [String] = []
+        for r in store.readers {
+            do {
+                if let last = try r.sessions().last, last.status != "finished" { unfinished.append("\(r.path) (\(last.status))") }
+            } catch { problem("sqlite", "\(r.path): sessions table: \(error.description)") }
+        }
+        var stillToCompute = 0
         for e in 0..<epochs {
             var missing: [Int] = []
             var missingCount = 0
@@ -96,7 +105,9 @@ public enum VerifyJob {
                 missingCount += 1
                 if missing.count < 5 { missing.append(s) }
             }
-            if missingCount > 0 {
+            if missingCount > 0 && !unfinished.isEmpty {
+                stillToCompute += missingCount
+            } else if missingCount > 0 {
                 problem("missing", "epoch \(e): \(missingCount) sample(s) have no record and no recorded failure (first: \(missing.map(String.init).joined(separator: ", "))); resume precompute to fill them")
             }
         }
@@ -138,6 +149,7 @@ public enum VerifyJob {
         }
         return VerifyReport(paths: store.paths, records: records, chunks: chunks, epochs: epochs, knownFailures: failures.count,
                             problems: problems, problemCount: problemCount, dataset: datasetState, replay: replay,
+                            complete: stillToCompute == 0, missingRecords: stillToCompute, unfinishedSessions: unfinished,
                             ok: problemCount == 0)
     }
 

@@ -39,11 +39,18 @@ public struct VerifyReport: Codable, Sendable, Equatable {
     /// "match", "mismatch" or "not checked".
     public var dataset: String
     public var replay: Replay?
-    /// No integrity problem.
+    /// Every (epoch, sample) has a record or a recorded failure.
+    public var complete: Bool
+    /// Records a resume still has to compute (only when the last precompute session did not finish;
+    /// missing records in a finished store are a `missing` problem instead).
+    public var missingRecords: Int
+    /// Files whose last precompute session did not finish, with its status (`running`: killed).
+    public var unfinishedSessions: [String]
+    /// No integrity problem (an incomplete store whose committed chunks are intact is ok).
     public var ok: Bool
 
     enum CodingKeys: String, CodingKey {
         case paths, records, chunks, epochs, knownFailures = "known_failures", problems, problemCount = "problem_count"
-        case dataset, replay, ok
+        case dataset, replay, complete, missingRecords = "missing_records", unfinishedSessions = "unfinished_sessions", ok
     }
 }

@@ -10,7 +10,16 @@ extension StoreError {
         case .SQLITE_NOTADB: return .notAStore(path: path, detail: detail)
         case .SQLITE_CORRUPT: return .corrupt(path: path, detail: detail)
         case .SQLITE_FULL: return .diskFull(path: path)
-        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_READONLY:
+            switch db.extendedResultCode {
+            case .SQLITE_READONLY_ROLLBACK, .SQLITE_READONLY_RECOVERY, .SQLITE_READONLY_CANTINIT:
+                // A writer stopped inside a transaction (killed, or the disk filled): its journal or WAL
+                // must be rolled back, which only a writer may do.
+                return .sqlite(path: path, detail: "a writer stopped in the middle of a write and left \(path)-journal or "
+                               + "\(path)-wal behind; read-only readers cannot recover it: re-run the same precompute "
+                               + "command (it rolls the unfinished write back and resumes), then read again")
+            default: return .readOnly(path: path)
+            }
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
         case .SQLITE_CANTOPEN: return .sqlite(path: path, detail: "cannot open: \(detail)")
         default: return .sqlite(path: path, detail: detail)

@@ -81,11 +81,14 @@ public final class StoreWriter {
         var config = Configuration()
         config.busyMode = .timeout(2)
         config.label = "tinydistill-writer"
+        let queue: DatabaseQueue
         do {
-            db = try DatabaseQueue(path: path, configuration: config)
+            queue = try DatabaseQueue(path: path, configuration: config)
         } catch {
+            if !exists { Self.removeIncompleteNewStore(queue: nil, path: path) }
             throw StoreError.from(error, path: path)
         }
+        db = queue
         self.metadata = metadata
         do {
             let isNew = try db.read { db in try !db.tableExists("metadata") }
@@ -156,8 +159,18 @@ public final class StoreWriter {
             }
             ready = true
         } catch {
+            // A store this call created holds no records yet: remove it (and any hot journal a full disk
+            // left) rather than leave a file readers cannot open. Existing stores are never removed.
+            if !exists { Self.removeIncompleteNewStore(queue: queue, path: path) }
             throw StoreError.from(error, path: path)
         }
+    }
+
+    /// Closes `queue` (rolling back what SQLite can) and deletes a store file created by this writer's
+    /// initialiser together with its journal, WAL and shared-memory files.
+    private static func removeIncompleteNewStore(queue: DatabaseQueue?, path: String) {
+        try? queue?.close()
+        for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     deinit {

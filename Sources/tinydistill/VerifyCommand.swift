@@ -57,6 +57,10 @@ struct VerifyCommand: ParsableCommand {
             print("records    \(report.records) in \(report.chunks) chunks, \(report.epochs) epochs; known bad samples \(report.knownFailures)")
             print("dataset    \(report.dataset)")
             print("integrity  \(report.ok ? "ok" : "\(report.problemCount) problem(s)")")
+            if !report.complete {
+                print("complete   no: \(report.missingRecords) record(s) still to compute; the last precompute did not finish "
+                      + "(\(report.unfinishedSessions.joined(separator: ", "))): re-run it to resume")
+            }
             for p in report.problems.prefix(20) { print("  [\(p.kind)] \(p.detail)") }
             if let r = report.replay {
                 print(String(format: "replay     %d records: top-1 agreement %.2f %%, top-K set agreement %.2f %%, identical values %.2f %%, max |Δp| %.2e",

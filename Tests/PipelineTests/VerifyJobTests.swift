@@ -48,4 +48,22 @@ import Testing
         #expect(report.problems.contains { $0.kind == "missing" && $0.detail.contains("epoch 0: 16 sample(s)") })
         #expect(report.dataset == "mismatch")
     }
+
+    @Test func anUnfinishedRunIsIncompleteButNotDamaged() throws {
+        // The same deleted chunk in a store whose last session was killed: what a resume computes, not
+        // a problem; once a session finishes, the same gap is a `missing` problem again (above).
+        let path = try copyOfStore()
+        let db = try DatabaseQueue(path: path)
+        try db.write { db in
+            try db.execute(sql: "DELETE FROM chunks WHERE epoch = 0 AND chunk = 0")
+            try db.execute(sql: "INSERT INTO sessions (started_at, tool_version, status) VALUES ('2026-01-01T00:00:00Z', 'test', 'running')")
+        }
+        try db.close()
+        let report = try VerifyJob.run(paths: [path], data: nil, teacher: nil, arch: nil)
+        #expect(report.ok && report.problems.isEmpty, "\(report.problems)")
+        #expect(!report.complete && report.missingRecords == 16)
+        #expect(report.unfinishedSessions.count == 1 && report.unfinishedSessions[0].contains("running"))
+        let clean = try VerifyJob.run(paths: [TrainJobTests.setup.store], data: nil, teacher: nil, arch: nil)
+        #expect(clean.complete && clean.missingRecords == 0 && clean.unfinishedSessions.isEmpty)
+    }
 }
