@@ -153,6 +153,8 @@ public struct AugmentPolicy: Codable, Sendable, Equatable {
         try range(crop.scale, "crop.scale", within: 0, 1)
         guard crop.scale[0] > 0 else { throw bad("crop.scale", "the low end must be > 0") }
         try range(crop.ratio, "crop.ratio", within: 0, 100)
+        // The crop's log-ratio is drawn between log(low) and log(high): a zero low end has no logarithm.
+        guard crop.ratio[0] > 0 else { throw bad("crop.ratio", "the low end must be > 0") }
         guard (1...100).contains(crop.attempts) else { throw bad("crop.attempts", "must be in 1…100") }
         guard (0...1).contains(hflip) else { throw bad("hflip", "a probability in [0, 1]") }
         if let ra = randAugment {

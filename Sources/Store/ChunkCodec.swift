@@ -164,8 +164,16 @@ enum ChunkCodec {
         guard n64 == UInt64(expectedCount) else {
             throw StoreError.codec("chunk holds \(n64) records, its row says \(expectedCount)")
         }
-        let n = Int(n64)
         let kk = layout.k
+        let codeBytes = layout.codec == .fp16 ? 2 : 1
+        // Each record takes at least one byte of sample id and K × (1 + code bytes) of gaps and values:
+        // a count the payload cannot hold is rejected before any column is allocated for it.
+        let (perRecord, o1) = kk.multipliedReportingOverflow(by: 1 + codeBytes)
+        let (needed, o2) = n64.multipliedReportingOverflow(by: UInt64(1 + perRecord))
+        guard kk > 0, !o1, !o2, needed <= UInt64(src.remaining) else {
+            throw StoreError.codec("chunk claims \(n64) records of K \(kk), more than its \(src.remaining) remaining bytes can hold")
+        }
+        let n = Int(n64)
         out.epoch = epoch
         out.k = kk
         out.sampleIDs.removeAll(keepingCapacity: true)
@@ -176,7 +184,9 @@ enum ChunkCodec {
             guard s <= UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
             out.sampleIDs.append(UInt32(s))
             for _ in 1..<n {
-                s = s + 1 + (try src.varint("sample ids"))
+                let gap = try src.varint("sample ids")
+                guard gap < UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
+                s = s + 1 + gap
                 guard s <= UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
                 out.sampleIDs.append(UInt32(s))
             }
@@ -202,8 +212,6 @@ enum ChunkCodec {
         let gapSymbols = try src.slice(m, "class gaps")
         guard extraCount <= UInt64(src.remaining) else { throw StoreError.codec("payload truncated reading gap bits") }
         var bitSource = BitSource(try src.slice(Int(extraCount), "gap bits"))
-        let codec = layout.codec
-        let codeBytes = codec == .fp16 ? 2 : 1
         let valPlanes = try src.slice(m * codeBytes, "values")
         guard src.remaining == 0 else { throw StoreError.codec("\(src.remaining) unexpected trailing bytes") }
         let numClasses = UInt32(truncatingIfNeeded: layout.numClasses)

@@ -78,19 +78,36 @@ public final class Zstd {
         return out.bytes
     }
 
+    /// The most bytes one compressed byte of a zstd frame can decode to. A block decodes to at most
+    /// 128 KiB and takes at least 4 bytes (a 3-byte block header and the byte an RLE block repeats),
+    /// and a frame adds a header of at least 6 bytes, so no frame of `p` bytes decodes to more than
+    /// `p × 32768`. Sizes claimed beyond that are rejected before anything is allocated.
+    static let maxExpansion = 32768
+
     /// Reverses ``compressSections(_:sections:)`` into the first `expectedSize` bytes of `out` (grown
     /// when shorter, never shrunk); the frames must decode to exactly `expectedSize` bytes in all.
+    /// Every size in the blob's table and `expectedSize` itself are checked against the frames'
+    /// compressed sizes before `out` grows, so a damaged row or table cannot make it allocate more than
+    /// ``maxExpansion`` times the blob.
     func decompressSections(_ blob: UnsafeRawBufferPointer, expectedSize: Int, into out: inout [UInt8]) throws(StoreError) {
         var src = ByteSource(blob)
         let count = Int(try src.u32("frame count"))
         guard count >= 1, count <= 64 else { throw StoreError.codec("implausible frame count \(count)") }
         var table: [(Int, Int)] = []
         var total = 0
-        for _ in 0..<count {
+        var packedTotal = 0
+        for i in 0..<count {
             let raw = Int(try src.u32("frame size"))
             let packed = Int(try src.u32("frame size"))
+            guard raw <= packed * Self.maxExpansion else {
+                throw StoreError.codec("frame \(i) claims \(raw) decoded bytes from \(packed) compressed bytes, more than zstd can expand to")
+            }
             total += raw
+            packedTotal += packed
             table.append((raw, packed))
+        }
+        guard packedTotal == src.remaining else {
+            throw StoreError.codec("the frame table lists \(packedTotal) compressed bytes, the blob holds \(src.remaining) after it")
         }
         guard expectedSize > 0, total == expectedSize else {
             throw StoreError.codec("frames decode to \(total) bytes, the chunk row says \(expectedSize)")

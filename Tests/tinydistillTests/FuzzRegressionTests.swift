@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// Replays the fuzz targets' committed seeds (Fuzz/corpus) and every input that once crashed or
+/// misbehaved (Fuzz/regressions) through the plain builds of the targets, the same checks libFuzzer
+/// runs: each input must end in a clean typed error or a consistent result.
+@Suite struct FuzzRegressionTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs the replay driver `target` (built beside the test bundle) over `folders`.
+    func replay(_ target: String, _ folders: [String]) throws -> (status: Int32, output: String) {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(target)
+        let binary = FileManager.default.isExecutableFile(atPath: beside.path)
+            ? beside : Self.root.appendingPathComponent(".build/debug/\(target)")
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--verbose"] + folders.map { Self.root.appendingPathComponent($0).path }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Files in a folder of the repository (hidden files aside).
+    func files(_ folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent(folder).path)) ?? [])
+            .filter { !$0.hasPrefix(".") }
+    }
+
+    @Test(arguments: ["FuzzChunkDecoder", "FuzzSafetensors", "FuzzPolicy"])
+    func seedsAreValidAndRegressionsFailCleanly(_ target: String) throws {
+        // Every seed is a valid input (so fuzzing starts from the decoder's deep paths).
+        let seeds = files("Fuzz/corpus/\(target)")
+        #expect(seeds.count >= 3)
+        let s = try replay(target, ["Fuzz/corpus/\(target)"])
+        #expect(s.status == 0, "\(s.output)")
+        #expect(s.output.contains("\(target): \(seeds.count) inputs: \(seeds.count) accepted, 0 rejected, 0 misbehaved"), "\(s.output)")
+        // Every past finding now ends in a clean rejection or a consistent result, never a crash.
+        let regressions = files("Fuzz/regressions/\(target)")
+        guard !regressions.isEmpty else { return }
+        let r = try replay(target, ["Fuzz/regressions/\(target)"])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("\(target): \(regressions.count) inputs:") && r.output.contains(", 0 misbehaved"), "\(r.output)")
+    }
+
+    @Test func aMisbehavingOrMissingInputIsReported() throws {
+        let r = try replay("FuzzPolicy", ["Fuzz/corpus/no-such-folder"])
+        #expect(r.status == 2, "\(r.output)")
+    }
+}
