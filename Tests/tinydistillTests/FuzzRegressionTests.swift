@@ -46,7 +46,19 @@ import Testing
         #expect(r.output.contains("\(target): \(regressions.count) inputs:") && r.output.contains(", 0 misbehaved"), "\(r.output)")
     }
 
-    @Test func aMisbehavingOrMissingInputIsReported() throws {
+    /// Findings whose fix is pending (Fuzz/open/README.md) still reproduce; once one stops, this fails:
+    /// move its input to Fuzz/regressions.
+    @Test(arguments: ["FuzzChunkDecoder", "FuzzSafetensors", "FuzzPolicy"])
+    func openFindingsStillReproduce(_ target: String) throws {
+        let open = files("Fuzz/open/\(target)")
+        guard !open.isEmpty else { return }
+        let r = try replay(target, ["Fuzz/open/\(target)"])
+        withKnownIssue("open finding in Fuzz/open/\(target) (see Fuzz/open/README.md)") {
+            #expect(r.status == 0, "\(r.output)")
+        }
+    }
+
+    @Test func aMissingInputFolderIsAUsageError() throws {
         let r = try replay("FuzzPolicy", ["Fuzz/corpus/no-such-folder"])
         #expect(r.status == 2, "\(r.output)")
     }
