@@ -185,6 +185,7 @@ struct LatencyObservations {
         guard !selected.isEmpty else { throw BenchError.usage("--cases selects nothing (see --list)") }
 
         print("<!-- \(String(cString: td_microbench_environment()).split(separator: "\n").joined(separator: "; ")) -->")
+        print("<!-- GLIBC_TUNABLES=\(ProcessInfo.processInfo.environment["GLIBC_TUNABLES"] ?? "") -->")
         print("<!-- load average at start: \(loadAverage()) -->")
         // Rounds interleave the cases (all cases of one batch/threads configuration, then the next), so load
         // from other processes that comes and goes hits the compared cases alike; each round times
@@ -194,6 +195,7 @@ struct LatencyObservations {
             let batch: Int
             let threads: Int
             var iterations = 0
+            var warmup = 0
             var medians: [Double] = []
             var minimum = Double.infinity
         }
@@ -208,18 +210,24 @@ struct LatencyObservations {
             for i in entries.indices {
                 let e = entries[i]
                 if round == 0 {
+                    // A short probe sets the repetitions (about --seconds of timed passes, at least 3 per round)
+                    // and caps the per-round warm-up at about 0.25 s for the slow batch-64 cases.
                     var total = options.iterations ?? 0
+                    entries[i].warmup = options.warmup
                     if total == 0 {
-                        let probe = try Bridge.run(e.bench.name, batch: e.batch, threads: e.threads, warmup: options.warmup,
-                                                   iterations: 3)
-                        total = max(10, min(2000, Int(options.seconds * 1000 / max(probe.median, 1e-3))))
+                        let probe = try Bridge.run(e.bench.name, batch: e.batch, threads: e.threads, warmup: 1, iterations: 2)
+                        let ms = max(probe.median, 1e-3)
+                        total = max(3 * options.rounds, min(2000, Int(options.seconds * 1000 / ms)))
+                        entries[i].warmup = max(1, min(options.warmup, Int(250 / ms)))
                     }
                     entries[i].iterations = max(3, (total + options.rounds - 1) / options.rounds)
                 }
-                let t = try Bridge.run(e.bench.name, batch: e.batch, threads: e.threads, warmup: options.warmup,
+                let t = try Bridge.run(e.bench.name, batch: e.batch, threads: e.threads, warmup: entries[i].warmup,
                                        iterations: entries[i].iterations)
                 entries[i].medians.append(t.median)
                 entries[i].minimum = min(entries[i].minimum, t.min)
+                FileHandle.standardError.write(Data(("  \(e.bench.name) b\(e.batch) t\(e.threads): \(format(t.median)) ms"
+                                                     + " (load \(loadAverage()))\n").utf8))
             }
         }
 
