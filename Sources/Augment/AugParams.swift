@@ -104,10 +104,12 @@ public struct AugParams: Sendable, Equatable, CustomStringConvertible {
         if crop == nil {
             let inRatio = Double(width) / Double(height)
             var w = width, h = height
+            // At least one pixel each way: on a 1-pixel-high (or wide) image the ratio clamp can round to 0
+            // (torchvision then fails); found by FuzzPolicy. No draw torchvision accepts changes.
             if inRatio < policy.crop.ratio[0] {
-                h = Int((Double(w) / policy.crop.ratio[0]).rounded(.toNearestOrEven))
+                h = max(1, Int((Double(w) / policy.crop.ratio[0]).rounded(.toNearestOrEven)))
             } else if inRatio > policy.crop.ratio[1] {
-                w = Int((Double(h) * policy.crop.ratio[1]).rounded(.toNearestOrEven))
+                w = max(1, Int((Double(h) * policy.crop.ratio[1]).rounded(.toNearestOrEven)))
             }
             crop = Box(x: (width - w) / 2, y: (height - h) / 2, width: w, height: h)
         }
