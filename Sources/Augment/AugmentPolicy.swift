@@ -124,6 +124,7 @@ public struct AugmentPolicy: Codable, Sendable, Equatable {
 
     /// Parses and validates a policy document; errors name `source` and the field at fault.
     public static func parse(_ json: [UInt8], source: String) throws(AugmentError) -> AugmentPolicy {
+        try rejectUnknownFields(json, source: source)
         let policy: AugmentPolicy
         do {
             policy = try JSONDecoder().decode(AugmentPolicy.self, from: Data(json))
@@ -138,6 +139,34 @@ public struct AugmentPolicy: Codable, Sendable, Equatable {
         }
         try policy.validate(source: source)
         return policy
+    }
+
+    /// The fields each object of a policy document may have.
+    static let knownFields: [String: Set<String>] = [
+        "": ["version", "output_size", "interpolation", "crop", "hflip", "rand_augment", "erasing", "mix", "mean", "std"],
+        "crop": ["scale", "ratio", "attempts"],
+        "rand_augment": ["ops", "num_ops", "magnitude", "magnitude_std", "magnitude_max", "probability"],
+        "erasing": ["probability", "mode", "area", "aspect", "attempts"],
+        "mix": ["mixup_alpha", "cutmix_alpha", "probability", "switch_probability"],
+    ]
+
+    /// Refuses a field the format does not have: a misspelt `rand_augmnet` would otherwise be ignored and
+    /// silently turn RandAugment off.
+    static func rejectUnknownFields(_ json: [UInt8], source: String) throws(AugmentError) {
+        // Documents that are not JSON objects fail in the decoder with their own message.
+        guard let top = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return }
+        func check(_ object: [String: Any], _ path: String) throws(AugmentError) {
+            guard let allowed = knownFields[path] else { return }
+            for key in object.keys.sorted() where !allowed.contains(key) {
+                let field = path.isEmpty ? key : path + "." + key
+                throw .badPolicy(source: source, detail: "unknown field \(field); known fields\(path.isEmpty ? "" : " of " + path): "
+                                 + allowed.sorted().joined(separator: ", "))
+            }
+        }
+        try check(top, "")
+        for (key, value) in top {
+            if let nested = value as? [String: Any] { try check(nested, key) }
+        }
     }
 
     /// Checks ranges; the first problem names its field.

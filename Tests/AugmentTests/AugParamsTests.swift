@@ -183,6 +183,28 @@ import Testing
         #expect(try AugmentPolicy.parse([UInt8](pretty), source: "pretty.json").hash == p.hash)
     }
 
+    @Test func misspeltFieldsAreRefusedNotIgnored() throws {
+        var json = try JSONSerialization.jsonObject(with: Data(AugmentPolicy.tinyViT().canonicalJSON().utf8)) as! [String: Any]
+        // A typo that would otherwise silently turn RandAugment off.
+        json["rand_augmnet"] = json.removeValue(forKey: "rand_augment")
+        do {
+            _ = try AugmentPolicy.parse([UInt8](try JSONSerialization.data(withJSONObject: json)), source: "typo.json")
+            Issue.record("a misspelt rand_augment was accepted")
+        } catch {
+            #expect("\(error)".contains("unknown field rand_augmnet"), "\(error)")
+        }
+        json["rand_augment"] = json.removeValue(forKey: "rand_augmnet")
+        var crop = json["crop"] as! [String: Any]
+        crop["atempts"] = 3
+        json["crop"] = crop
+        do {
+            _ = try AugmentPolicy.parse([UInt8](try JSONSerialization.data(withJSONObject: json)), source: "typo.json")
+            Issue.record("a misspelt crop field was accepted")
+        } catch {
+            #expect("\(error)".contains("unknown field crop.atempts"), "\(error)")
+        }
+    }
+
     @Test func badPoliciesNameTheField() throws {
         var json = try JSONSerialization.jsonObject(with: Data(AugmentPolicy.tinyViT().canonicalJSON().utf8)) as! [String: Any]
         json["hflip"] = 1.5
