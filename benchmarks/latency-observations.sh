@@ -21,8 +21,8 @@ BIN=$(swift build -c release --show-bin-path)/LatencyObservations
 if [ "${DEFAULT_MALLOC:-0}" != 1 ]; then
   export GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295
 fi
-# Wait (up to QUIET_WAIT seconds, default 300) for the 1-minute load average to fall below 0.5.
-for _ in $(seq 1 $(( ${QUIET_WAIT:-300} / 10 ))); do
+# Wait (up to QUIET_WAIT seconds, default 120) for the 1-minute load average to fall below 0.5.
+for _ in $(seq 1 $(( ${QUIET_WAIT:-120} / 10 ))); do
   awk '{ exit !($1 < 0.5) }' /proc/loadavg && break
   echo "waiting for a quiet machine (load $(cut -d' ' -f1 /proc/loadavg))" >&2
   sleep 10
