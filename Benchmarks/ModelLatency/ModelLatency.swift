@@ -59,6 +59,8 @@ struct ModelLatency {
 
     static func main() throws {
         let o = parse()
+        // As the tinydistill CLI does (Torch.keepFreedMemory); TD_DEFAULT_MALLOC=1 measures glibc's default.
+        if ProcessInfo.processInfo.environment["TD_DEFAULT_MALLOC"] != "1" { Torch.keepFreedMemory() }
         var rows: [Row] = []
         for name in o.archs {
             let model = try Model(try Architecture.parse(name, classes: 1000, imageSize: 224, inChannels: 3), seed: 1)

@@ -34,6 +34,7 @@ while let flag = args.next() {
     }
 }
 
+if ProcessInfo.processInfo.environment["TD_DEFAULT_MALLOC"] != "1" { Torch.keepFreedMemory() }  // as the CLI does
 Torch.threads = options.threads
 let arch = try Architecture.parse(options.arch, classes: options.classes, imageSize: options.imageSize,
                                   inChannels: options.channels)

@@ -3,6 +3,10 @@
 
 #include <ATen/Parallel.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <sstream>
 #include <stdexcept>
 
@@ -141,6 +145,13 @@ void td_set_num_threads(int32_t threads) {
 }
 
 int32_t td_get_num_threads(void) { return static_cast<int32_t>(at::get_num_threads()); }
+
+void td_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_MAX, 0);                  // large blocks from the heap (arena heaps still mmap when full)
+    mallopt(M_TRIM_THRESHOLD, 0x7fffffff);   // do not hand the heap's top back after every free
+#endif
+}
 
 void td_manual_seed(uint64_t seed) {
     std::lock_guard<std::mutex> lock(td::generatorMutex());

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Pipeline
 import Store
 
@@ -7,6 +8,7 @@ import Store
 @main
 enum Main {
     static func main() {
+        Torch.keepFreedMemory()
         do {
             var command = try TinyDistill.parseAsRoot()
             try command.run()

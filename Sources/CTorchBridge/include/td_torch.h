@@ -36,6 +36,11 @@ const char *td_last_error(void);
 void td_set_num_threads(int32_t threads);
 /** The number of intra-op threads libtorch uses. */
 int32_t td_get_num_threads(void);
+/**
+ * glibc only: serve large blocks from the heap instead of fresh mmap pages and keep freed memory
+ * (mallopt M_MMAP_MAX = 0, M_TRIM_THRESHOLD = max), so repeated large forwards stop paying page faults.
+ */
+void td_keep_freed_memory(void);
 /** Seeds libtorch's global generator (weight init, dropout, drop path). */
 void td_manual_seed(uint64_t seed);
 
