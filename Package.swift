@@ -143,9 +143,10 @@ let package = Package(
         ),
         // libFuzzer targets (scripts/fuzz builds them with -sanitize=fuzzer,address; a plain build gives a
         // driver that replays files, used by the regression tests).
-        .executableTarget(name: "FuzzChunkDecoder", dependencies: ["Store"], path: "Fuzz/FuzzChunkDecoder"),
-        .executableTarget(name: "FuzzSafetensors", dependencies: ["Models"], path: "Fuzz/FuzzSafetensors"),
-        .executableTarget(name: "FuzzPolicy", dependencies: ["Augment"], path: "Fuzz/FuzzPolicy"),
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzChunkDecoder", dependencies: ["Store", "FuzzSupport"], path: "Fuzz/FuzzChunkDecoder"),
+        .executableTarget(name: "FuzzSafetensors", dependencies: ["Models", "FuzzSupport"], path: "Fuzz/FuzzSafetensors"),
+        .executableTarget(name: "FuzzPolicy", dependencies: ["Augment", "FuzzSupport"], path: "Fuzz/FuzzPolicy"),
         // package-benchmark suites: `swift package benchmark`.
         .executableTarget(
             name: "StoreBenchmarks",

@@ -8,6 +8,7 @@
 // both `swift build --build-tests` and scripts/fuzz use). A release build compiles a stub that says so.
 #if DEBUG || FUZZING
 import Foundation
+import FuzzSupport
 @testable import Store
 
 /// One fuzz input: a 12-byte prefix choosing the chunk row and layout, then the chunk bytes.

@@ -5,6 +5,7 @@
 // `FuzzPolicy FILE|DIR...` runs every input through the same check and exits 1 when one misbehaves.
 import Augment
 import Foundation
+import FuzzSupport
 
 /// One fuzz input: the bytes of a would-be policy JSON document.
 ///

@@ -1,4 +1,5 @@
 import Augment
+import FuzzSupport
 
 /// What an accepted policy must allow: drawing parameters for any seed and image size, boxes that lie
 /// inside their images, and (for small outputs) augmented pixels and normalised planes of the right size.

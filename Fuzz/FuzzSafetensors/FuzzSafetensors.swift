@@ -4,6 +4,7 @@
 // and libFuzzer supplies `main`. In a plain build it is a replay driver:
 // `FuzzSafetensors FILE|DIR...` runs every input through the same check and exits 1 when one misbehaves.
 import Foundation
+import FuzzSupport
 import Models
 
 /// One fuzz input: the bytes of a would-be safetensors file.

@@ -73,7 +73,12 @@ c10::ScalarType td::scalarType(int32_t code) {
     }
 }
 
-void td::ConvBNFold::fold(const torch::nn::Conv2d &conv, const torch::nn::BatchNorm2d &bn) {
+void td::ConvBNFold::set(bool on) {
+    if (!on) {
+        weight = torch::Tensor();
+        bias = torch::Tensor();
+        return;
+    }
     torch::NoGradGuard noGrad;
     const auto &o = conv->options;
     stride = std::vector<int64_t>(o.stride()->begin(), o.stride()->end());

@@ -44,25 +44,33 @@ std::mutex &generatorMutex();
 /// The TinyViT layer-wise LR decay rule: scale of a parameter given the stage depths.
 double tinyViTLRScale(const std::string &name, const std::vector<int64_t> &depths, double decay);
 
-/// A convolution followed by an eval-mode BatchNorm, folded into one convolution: W' = W·γ/σ,
-/// b' = (b − μ)·γ/σ + β with σ = sqrt(running_var + eps). Inference only; the module keeps its own
-/// conv and BN (and their state-dict names) for training and saving.
+/// A convolution followed by BatchNorm, runnable as bn(conv(x)) or, in fused eval, as one convolution
+/// with the eval-mode BN folded in: W' = W·γ/σ, b' = (b − μ)·γ/σ + β, σ = sqrt(running_var + eps). The
+/// module keeps its own conv and BN (and their state-dict names) for training and saving.
 struct ConvBNFold {
-    torch::Tensor weight, bias;  // undefined until fold()
+    torch::nn::Conv2d conv{nullptr};
+    torch::nn::BatchNorm2d bn{nullptr};
+    torch::Tensor weight, bias;  // folded; undefined unless set(true)
     std::vector<int64_t> stride, padding, dilation;
     int64_t groups = 1;
 
-    /// Computes the folded weights from the current parameters and running statistics.
-    void fold(const torch::nn::Conv2d &conv, const torch::nn::BatchNorm2d &bn);
-    /// Drops the folded weights.
-    void clear() { weight = torch::Tensor(); bias = torch::Tensor(); }
-    /// Whether fold() has run since the last clear().
-    bool ready() const { return weight.defined(); }
-    /// The folded convolution.
-    torch::Tensor forward(const torch::Tensor &x) const {
-        return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
+    ConvBNFold() = default;
+    ConvBNFold(torch::nn::Conv2d conv, torch::nn::BatchNorm2d bn) : conv(std::move(conv)), bn(std::move(bn)) {}
+
+    /// Builds (true) from the current parameters and running statistics, or drops (false), the folded weights.
+    void set(bool on);
+    /// bn(conv(x)); one folded convolution when set(true) has run and `training` is false.
+    torch::Tensor operator()(const torch::Tensor &x, bool training) {
+        if (weight.defined() && !training) return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
+        return bn(conv(x));
     }
 };
+
+/// Element `i` of `seq` as a module holder of type Holder (e.g. torch::nn::Conv2d).
+template <typename Holder>
+Holder sequentialItem(torch::nn::Sequential &seq, size_t i) {
+    return Holder(std::dynamic_pointer_cast<typename Holder::Impl>(seq->ptr(i)));
+}
 
 /// A module with an inference-only fast path (BatchNorm folded into convolutions, gathered attention
 /// biases cached). The fast path is used only in eval mode and only after setFolded(true).

@@ -18,7 +18,7 @@ using td::halved;
 struct ConvMlpImpl : torch::nn::Module, td::Foldable {
     torch::nn::Conv2d fc1{nullptr}, fc2{nullptr};
     torch::nn::BatchNorm2d norm1{nullptr}, norm2{nullptr};
-    td::ConvBNFold folded1, folded2;  // fused eval
+    td::ConvBNFold convBN1, convBN2;
     double drop;
     ConvMlpImpl(int64_t dim, int64_t hidden, double drop) : drop(drop) {
         fc1 = register_module("fc1", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, hidden, 1)));
@@ -30,22 +30,18 @@ struct ConvMlpImpl : torch::nn::Module, td::Foldable {
             c->weight.normal_(0.0, 0.02).clamp_(-2.0, 2.0);
             c->bias.zero_();
         }
+        convBN1 = td::ConvBNFold(fc1, norm1);
+        convBN2 = td::ConvBNFold(fc2, norm2);
     }
     Tensor forward(const Tensor &input) {
-        if (folded1.ready() && !is_training()) return folded2.forward(torch::gelu(folded1.forward(input)));
-        auto x = torch::gelu(norm1(fc1(input)));
+        auto x = torch::gelu(convBN1(input, is_training()));
         x = torch::dropout(x, drop, is_training());
-        x = norm2(fc2(x));
+        x = convBN2(x, is_training());
         return torch::dropout(x, drop, is_training());
     }
     void setFolded(bool on) override {
-        if (on) {
-            folded1.fold(fc1, norm1);
-            folded2.fold(fc2, norm2);
-        } else {
-            folded1.clear();
-            folded2.clear();
-        }
+        convBN1.set(on);
+        convBN2.set(on);
     }
 };
 TORCH_MODULE(ConvMlp);
@@ -145,22 +141,20 @@ TORCH_MODULE(Meta3D);
 struct EmbeddingImpl : torch::nn::Module, td::Foldable {
     torch::nn::Conv2d proj{nullptr};
     torch::nn::BatchNorm2d norm{nullptr};
-    td::ConvBNFold folded;  // fused eval
+    td::ConvBNFold convBN;
     EmbeddingImpl(int64_t in, int64_t out) {
         proj = register_module("proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).stride(2).padding(1)));
         norm = register_module("norm", torch::nn::BatchNorm2d(out));
+        convBN = td::ConvBNFold(proj, norm);
     }
-    Tensor forward(const Tensor &x) { return folded.ready() && !is_training() ? folded.forward(x) : norm(proj(x)); }
-    void setFolded(bool on) override {
-        if (on) folded.fold(proj, norm);
-        else folded.clear();
-    }
+    Tensor forward(const Tensor &x) { return convBN(x, is_training()); }
+    void setFolded(bool on) override { convBN.set(on); }
 };
 TORCH_MODULE(Embedding);
 
 struct EfficientFormerImpl : torch::nn::Module, td::Foldable {
     torch::nn::Sequential patchEmbed{nullptr};
-    td::ConvBNFold stem1, stem2;  // fused eval: the stem's two Conv-BN pairs
+    td::ConvBNFold stem1, stem2;  // the stem's two Conv-BN pairs (patch_embed.0/1 and .3/4)
     std::vector<std::function<Tensor(const Tensor &)>> steps;
     torch::nn::LayerNorm norm{nullptr};
     torch::nn::Linear head{nullptr}, distHead{nullptr};
@@ -171,6 +165,10 @@ struct EfficientFormerImpl : torch::nn::Module, td::Foldable {
         patchEmbed = register_module("patch_embed", torch::nn::Sequential(conv(c.in_chans, e0 / 2), torch::nn::BatchNorm2d(e0 / 2),
                                                                            torch::nn::ReLU(), conv(e0 / 2, e0), torch::nn::BatchNorm2d(e0),
                                                                            torch::nn::ReLU()));
+        stem1 = td::ConvBNFold(td::sequentialItem<torch::nn::Conv2d>(patchEmbed, 0),
+                               td::sequentialItem<torch::nn::BatchNorm2d>(patchEmbed, 1));
+        stem2 = td::ConvBNFold(td::sequentialItem<torch::nn::Conv2d>(patchEmbed, 3),
+                               td::sequentialItem<torch::nn::BatchNorm2d>(patchEmbed, 4));
         int64_t res = halved(halved(c.img_size));
         for (int i = 0; i + 1 < 4; i++)
             if (c.downsamples[i] || c.embed_dims[i] != c.embed_dims[i + 1]) res = halved(res);
@@ -224,19 +222,11 @@ struct EfficientFormerImpl : torch::nn::Module, td::Foldable {
     }
 
     void setFolded(bool on) override {
-        if (!on) {
-            stem1.clear();
-            stem2.clear();
-            return;
-        }
-        auto conv = [&](size_t i) { return torch::nn::Conv2d(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(patchEmbed->ptr(i))); };
-        auto bn = [&](size_t i) { return torch::nn::BatchNorm2d(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(patchEmbed->ptr(i))); };
-        stem1.fold(conv(0), bn(1));
-        stem2.fold(conv(3), bn(4));
+        stem1.set(on);
+        stem2.set(on);
     }
     Tensor forward(const Tensor &input) {
-        auto x = stem1.ready() && !is_training() ? torch::relu(stem2.forward(torch::relu(stem1.forward(input))))
-                                                 : patchEmbed->forward(input);
+        auto x = torch::relu(stem2(torch::relu(stem1(input, is_training())), is_training()));
         for (auto &step : steps) x = step(x);
         if (x.dim() == 4) x = x.flatten(2).transpose(1, 2);  // vit_num 0: no 3D blocks
         x = norm(x).mean(-2);

@@ -18,7 +18,7 @@ struct ResBlockImpl : torch::nn::Module, td::Foldable {
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
     torch::nn::Sequential downsample{nullptr};
-    td::ConvBNFold f1, f2, f3, fDown;  // fused eval
+    td::ConvBNFold cbn1, cbn2, cbn3, cbnDown;  // conv1/bn1, …, downsample.0/1
 
     ResBlockImpl(bool bottleneck, int64_t inplanes, int64_t planes, int64_t stride) : bottleneck(bottleneck) {
         const int64_t expansion = bottleneck ? 4 : 1;
@@ -38,36 +38,26 @@ struct ResBlockImpl : torch::nn::Module, td::Foldable {
         if (stride != 1 || inplanes != planes * expansion) {
             downsample = register_module("downsample", torch::nn::Sequential(conv(inplanes, planes * expansion, 1, stride, 0),
                                                                               torch::nn::BatchNorm2d(planes * expansion)));
+            cbnDown = td::ConvBNFold(td::sequentialItem<torch::nn::Conv2d>(downsample, 0),
+                                     td::sequentialItem<torch::nn::BatchNorm2d>(downsample, 1));
         }
+        cbn1 = td::ConvBNFold(conv1, bn1);
+        cbn2 = td::ConvBNFold(conv2, bn2);
+        if (bottleneck) cbn3 = td::ConvBNFold(conv3, bn3);
     }
 
     void setFolded(bool on) override {
-        if (!on) {
-            for (auto *f : {&f1, &f2, &f3, &fDown}) f->clear();
-            return;
-        }
-        f1.fold(conv1, bn1);
-        f2.fold(conv2, bn2);
-        if (bottleneck) f3.fold(conv3, bn3);
-        if (downsample)
-            fDown.fold(torch::nn::Conv2d(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(downsample->ptr(0))),
-                       torch::nn::BatchNorm2d(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(downsample->ptr(1))));
+        cbn1.set(on);
+        cbn2.set(on);
+        if (bottleneck) cbn3.set(on);
+        if (downsample) cbnDown.set(on);
     }
 
     Tensor forward(const Tensor &input) {
-        if (f1.ready() && !is_training()) {
-            auto x = torch::relu(f1.forward(input));
-            x = bottleneck ? f3.forward(torch::relu(f2.forward(x))) : f2.forward(x);
-            return torch::relu(x + (downsample ? fDown.forward(input) : input));
-        }
-        auto x = torch::relu(bn1(conv1(input)));
-        if (bottleneck) {
-            x = torch::relu(bn2(conv2(x)));
-            x = bn3(conv3(x));
-        } else {
-            x = bn2(conv2(x));
-        }
-        auto identity = downsample ? downsample->forward(input) : input;
+        const bool t = is_training();
+        auto x = torch::relu(cbn1(input, t));
+        x = bottleneck ? cbn3(torch::relu(cbn2(x, t)), t) : cbn2(x, t);
+        auto identity = downsample ? cbnDown(input, t) : input;
         return torch::relu(x + identity);
     }
 };
@@ -77,7 +67,7 @@ struct ResNetImpl : torch::nn::Module, td::Foldable {
     bool smallInput;
     torch::nn::Conv2d conv1{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr};
-    td::ConvBNFold stem;  // fused eval
+    td::ConvBNFold stem;  // conv1/bn1
     std::vector<std::vector<ResBlock>> stages;
     torch::nn::Linear fc{nullptr};
 
@@ -100,6 +90,7 @@ struct ResNetImpl : torch::nn::Module, td::Foldable {
             stages.push_back(blocks);
         }
         fc = register_module("fc", torch::nn::Linear(inplanes, c.num_classes));
+        stem = td::ConvBNFold(conv1, bn1);
 
         // torchvision's init: Kaiming-normal (fan_out, ReLU) convolutions, BatchNorm 1 and 0.
         torch::NoGradGuard noGrad;
@@ -113,13 +104,10 @@ struct ResNetImpl : torch::nn::Module, td::Foldable {
         }
     }
 
-    void setFolded(bool on) override {
-        if (on) stem.fold(conv1, bn1);
-        else stem.clear();
-    }
+    void setFolded(bool on) override { stem.set(on); }
 
     Tensor forward(const Tensor &input) {
-        auto x = torch::relu(stem.ready() && !is_training() ? stem.forward(input) : bn1(conv1(input)));
+        auto x = torch::relu(stem(input, is_training()));
         if (!smallInput) x = torch::max_pool2d(x, 3, 2, 1);
         for (auto &blocks : stages)
             for (auto &block : blocks) x = block(x);

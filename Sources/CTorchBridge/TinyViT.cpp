@@ -17,7 +17,7 @@ using td::halved;
 struct Conv2dBNImpl : torch::nn::Module, td::Foldable {
     torch::nn::Conv2d c{nullptr};
     torch::nn::BatchNorm2d bn{nullptr};
-    td::ConvBNFold folded;
+    td::ConvBNFold convBN;
 
     Conv2dBNImpl(int64_t in, int64_t out, int64_t ks = 1, int64_t stride = 1, int64_t pad = 0,
                  int64_t groups = 1, double bnWeightInit = 1.0) {
@@ -27,12 +27,10 @@ struct Conv2dBNImpl : torch::nn::Module, td::Foldable {
         torch::NoGradGuard noGrad;
         bn->weight.fill_(bnWeightInit);
         bn->bias.zero_();
+        convBN = td::ConvBNFold(c, bn);
     }
-    Tensor forward(const Tensor &x) { return folded.ready() && !is_training() ? folded.forward(x) : bn(c(x)); }
-    void setFolded(bool on) override {
-        if (on) folded.fold(c, bn);
-        else folded.clear();
-    }
+    Tensor forward(const Tensor &x) { return convBN(x, is_training()); }
+    void setFolded(bool on) override { convBN.set(on); }
 };
 TORCH_MODULE(Conv2dBN);
 

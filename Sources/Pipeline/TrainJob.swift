@@ -167,7 +167,7 @@ public final class TrainJob {
         if let spec = o.onlineTeacher {
             // Same fused/unfused setting as the store's teacher, so online targets equal the stored ones.
             let t = try Teacher.open(spec: spec, arch: o.onlineTeacherArch, maxK: loader.k, probe: (loader.channels, loader.policy.outputSize),
-                                     fused: loader.store.metadata.teacher.fusedInference ?? false)
+                                     fused: loader.store.metadata.teacher.ranFused)
             guard t.numClasses == loader.numClasses else {
                 throw .badOption(option: "--online-teacher", value: spec, why: "it has \(t.numClasses) classes, the store \(loader.numClasses)")
             }

@@ -144,7 +144,7 @@ public enum VerifyJob {
             }
             picks.sort { ($0.epoch, $0.sample) < ($1.epoch, $1.sample) }
             replay = try replayCheck(store: store, source: source, policy: policy, teacherSpec: teacherSpec, arch: arch,
-                                     picks: picks, batch: batch, fused: fused ?? meta.teacher.fusedInference ?? false,
+                                     picks: picks, batch: batch, fused: fused ?? meta.teacher.ranFused,
                                      progress: progress)
         }
         return VerifyReport(paths: store.paths, records: records, chunks: chunks, epochs: epochs, knownFailures: failures.count,

@@ -17,6 +17,8 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         /// Whether a built-in architecture ran fused (BatchNorm folded into its convolutions); nil for
         /// synthetic and TorchScript teachers and for stores written before fused inference (unfused).
         public var fusedInference: Bool?
+        /// Whether the teacher ran fused (stores without the field ran unfused).
+        public var ranFused: Bool { fusedInference ?? false }
         /// Creates a teacher description.
         public init(architecture: String, weightsHash: String, inputChannels: Int? = nil, fusedInference: Bool? = nil) {
             self.architecture = architecture
@@ -204,7 +206,7 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         cmp("run seed", runSeed, other.runSeed)
         cmp("teacher architecture", teacher.architecture, other.teacher.architecture)
         cmp("teacher weights hash", teacher.weightsHash, other.teacher.weightsHash)
-        cmp("teacher fused inference", teacher.fusedInference ?? false, other.teacher.fusedInference ?? false)
+        cmp("teacher fused inference", teacher.ranFused, other.teacher.ranFused)
         cmp("augmentation policy hash", policyHash ?? "none", other.policyHash ?? "none")
         cmp("dataset source", dataset.source, other.dataset.source)
         cmp("dataset sample count", dataset.sampleCount, other.dataset.sampleCount)

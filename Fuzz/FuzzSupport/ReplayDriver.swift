@@ -1,13 +1,12 @@
-#if !FUZZING
 import Foundation
 
 /// Replays fuzz inputs outside libFuzzer: every file named, and every file inside each folder named.
-enum ReplayDriver {
+public enum ReplayDriver {
     /// Runs `check` over the inputs, prints one line per input with `--verbose` and a summary line
     /// (`N inputs: A accepted, R rejected, M misbehaved`), and returns the exit status: 0 when all
     /// behaved, 1 when one misbehaved, 2 for a usage error. A crashing input ends the process (the crash
     /// is the report).
-    static func run(name: String, arguments: [String], check: ([UInt8]) -> FuzzOutcome) -> Int32 {
+    public static func run(name: String, arguments: [String], check: ([UInt8]) -> FuzzOutcome) -> Int32 {
         let verbose = arguments.contains("--verbose")
         let paths = arguments.filter { $0 != "--verbose" }
         guard !paths.isEmpty, !paths.contains("--help") else {
@@ -51,4 +50,3 @@ enum ReplayDriver {
         return misbehaved == 0 ? 0 : 1
     }
 }
-#endif

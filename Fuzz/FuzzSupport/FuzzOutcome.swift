@@ -1,5 +1,5 @@
 /// How one fuzz input ended.
-enum FuzzOutcome: Equatable {
+public enum FuzzOutcome: Equatable {
     /// Parsed or decoded, and every consistency check held.
     case accepted
     /// Rejected with the expected typed error (its message).

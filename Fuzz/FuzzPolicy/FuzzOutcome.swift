@@ -1,9 +1,0 @@
-/// How one fuzz input ended.
-enum FuzzOutcome: Equatable {
-    /// Parsed or decoded, and every consistency check held.
-    case accepted
-    /// Rejected with the expected typed error (its message).
-    case rejected(String)
-    /// A finding: wrong error kind, or a result that breaks a consistency check.
-    case misbehaved(String)
-}
