@@ -24,7 +24,7 @@ demo: release
 	./scripts/demo $(DEMO_DIR)
 
 bench: bootstrap
-	./benchmarks/store-sizes.sh
+	./Benchmarks/scripts/store-sizes.sh
 	$(SWIFT) package --allow-writing-to-package-directory benchmark --target StoreBenchmarks
 
 clean:

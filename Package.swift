@@ -25,8 +25,9 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
-        // XXH64, shared by the store (chunk checksums, digests) and the images module (fingerprints).
-        .target(name: "Checksum"),
+        // The deterministic core every module shares: XXH64 and SHA-256, SplitMix64 streams and DetMath
+        // (log/exp from IEEE basic operations), so hashes, seeds and draws are the same bits everywhere.
+        .target(name: "DetCore"),
         // libjpeg-turbo's TurboJPEG API (Debian: libturbojpeg0-dev).
         .systemLibrary(
             name: "CTurboJPEG",
@@ -41,20 +42,20 @@ let package = Package(
         // Dataset sources (ImageFolder, IDX, synthetic) and the JPEG/PNG codecs.
         .target(
             name: "Images",
-            dependencies: ["Checksum", "CTurboJPEG", "CImageCodecs"],
+            dependencies: ["DetCore", "CTurboJPEG", "CImageCodecs"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // Augmentation: policy, seed → explicit parameters, Pillow-exact pixel operations.
         .target(
             name: "Augment",
-            dependencies: ["Checksum"],
+            dependencies: ["DetCore"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // The compressed SQLite logit store: schema, chunk codec, writer, reader.
         .target(
             name: "Store",
             dependencies: [
-                "Checksum",
+                "DetCore",
                 "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -76,7 +77,7 @@ let package = Package(
         // Models on libtorch: TinyViT, ResNet and TorchScript teachers, safetensors weights, training core.
         .target(
             name: "Models",
-            dependencies: ["CTorchBridge", "Checksum"]
+            dependencies: ["CTorchBridge", "DetCore"]
         ),
         // Jobs that combine the leaf modules: precompute (synthetic teacher for now), inspect.
         .target(
@@ -86,7 +87,7 @@ let package = Package(
                 "Images",
                 "Augment",
                 "Models",
-                "Checksum",
+                "DetCore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -103,43 +104,52 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
-        .testTarget(name: "AugmentTests", dependencies: ["Augment", "Checksum"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DetCoreTests", dependencies: ["DetCore"]),
+        .testTarget(name: "AugmentTests", dependencies: ["Augment", "DetCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store", "Images"]),
-        // Per-stage augmentation timings (benchmarks/augment-stages.sh).
+        // Per-stage augmentation timings (Benchmarks/scripts/augment-stages.sh).
         .executableTarget(
             name: "AugmentStages",
             dependencies: ["Augment", "Images", "Pipeline"],
             path: "Benchmarks/AugmentStages"
         ),
-        // Model forward / training-step throughput (benchmarks/model-throughput.sh).
+        // Model forward / training-step throughput (Benchmarks/scripts/model-throughput.sh).
         .executableTarget(
             name: "ModelThroughput",
             dependencies: ["Models"],
             path: "Benchmarks/ModelThroughput"
         ),
-        // Whole-run store throughput (benchmarks/store-throughput.sh).
+        // Whole-run store throughput (Benchmarks/scripts/store-throughput.sh).
         .executableTarget(
             name: "StoreThroughput",
             dependencies: ["Store", "Pipeline"],
             path: "Benchmarks/StoreThroughput",
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        // Batch-1 / batch-64 latency, fused and unfused, on 1 and 2 threads (benchmarks/model-latency.sh).
+        // Batch-1 / batch-64 latency, fused and unfused, on 1 and 2 threads (Benchmarks/scripts/model-latency.sh).
         .executableTarget(
             name: "ModelLatency",
             dependencies: ["Models"],
             path: "Benchmarks/ModelLatency"
         ),
-        // Micro-benchmarks of EfficientFormer's four latency observations (benchmarks/latency-observations.sh).
+        // Micro-benchmarks of EfficientFormer's four latency observations (Benchmarks/scripts/latency-observations.sh).
         .executableTarget(
             name: "LatencyObservations",
-            dependencies: ["CTorchBridge"],
+            dependencies: ["CTorchMicrobench", "CTorchBridge"],
             path: "Benchmarks/LatencyObservations"
+        ),
+        // The micro-benchmark cases in C++ (benchmark-only: not part of the production bridge).
+        .target(
+            name: "CTorchMicrobench",
+            dependencies: ["CTorchBridge"],
+            path: "Benchmarks/CTorchMicrobench",
+            cxxSettings: [
+                .unsafeFlags(["-isystem", "/usr/include/torch/csrc/api/include", "-O2", "-Wno-deprecated-declarations"]),
+            ]
         ),
         // libFuzzer targets (scripts/fuzz builds them with -sanitize=fuzzer,address; a plain build gives a
         // driver that replays files, used by the regression tests).

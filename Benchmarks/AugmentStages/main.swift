@@ -1,5 +1,5 @@
 // Per-stage timings of decode + augmentation on one 500×375 q90 JPEG (release build), for finding
-// what to optimise: benchmarks/augment-stages.sh. Times are means over repeated runs of each stage.
+// what to optimise: Benchmarks/scripts/augment-stages.sh. Times are means over repeated runs of each stage.
 import Augment
 import Foundation
 import Images

@@ -1,10 +1,11 @@
-// EfficientFormer's four latency observations, measured on this CPU (benchmarks/latency-observations.sh).
+// EfficientFormer's four latency observations, measured on this CPU (Benchmarks/scripts/latency-observations.sh).
 // The cases and the timing loop live in the bridge (td_microbench.h); this program picks the grid (cases ×
 // batch × threads), chooses the repetitions per measurement, and prints a Markdown table, the ratio behind
 // each observation, and optionally JSON.
 //
 //   LatencyObservations [--batch 1,64] [--threads 1,2] [--iterations N] [--seconds S] [--warmup N]
 //                       [--rounds N] [--cases name,prefix*,...] [--json PATH|-] [--list]
+import CTorchMicrobench
 import CTorchBridge
 import Foundation
 

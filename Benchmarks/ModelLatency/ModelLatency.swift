@@ -1,7 +1,7 @@
 // Inference latency on this machine: one forward pass (eval, no gradients) at 224 px, 1000 classes, for
 // each architecture × batch size × thread count, fused (BatchNorm folded into convolutions, attention
 // biases gathered once) and unfused. Fused and unfused runs alternate rep by rep, so a noisy neighbour
-// slows both alike and their ratio stays meaningful. Used by benchmarks/model-latency.sh; prints a
+// slows both alike and their ratio stays meaningful. Used by Benchmarks/scripts/model-latency.sh; prints a
 // Markdown table (or JSON lines with --json).
 //
 //   ModelLatency [--arch a,b,…] [--batch 1,64] [--threads 1,2] [--reps-small 15] [--reps-large 3] [--json]

@@ -1,6 +1,6 @@
 // Model throughput on this machine: forward (eval, no gradients) and training step (forward + backward +
 // AdamW) images/s for a TinyViT config, at a given batch size and thread count. Used by
-// benchmarks/model-throughput.sh; prints one JSON line per measurement.
+// Benchmarks/scripts/model-throughput.sh; prints one JSON line per measurement.
 import Foundation
 import Models
 

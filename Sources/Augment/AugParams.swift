@@ -1,3 +1,4 @@
+import DetCore
 import Foundation
 
 /// The explicit augmentation of one record, decoded from its seed: everything the pixel stage needs,

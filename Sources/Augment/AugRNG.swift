@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 
 /// The counter-based random stream behind ``AugParams/decode(seed:policy:width:height:)``: draw i of
 /// seed s is `mix(s ⊕ mix(i))` (SplitMix64's output function). No global state; the draws depend only on

@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 import Foundation
 
 /// An augmentation policy (`schemas/augment-policy.schema.json`): what `AugParams.decode` draws and

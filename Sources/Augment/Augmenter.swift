@@ -48,18 +48,24 @@ public struct Augmenter: Sendable {
     /// Normalised float32 CHW planes: (p/255 − mean)/std per channel, then the erased box filled with
     /// N(0, 1) noise drawn from the params' noise seed (row-major, channel-major), as timm's pixel mode.
     public func normalized(_ img: PixelBuffer, _ params: AugParams) -> [Float] {
+        var out = [Float](repeating: 0, count: img.channels * img.width * img.height)
+        out.withUnsafeMutableBufferPointer { normalize(img, params, into: $0) }
+        return out
+    }
+
+    /// ``normalized(_:_:)`` written into `out` (at least channels × width × height floats), so a batch
+    /// is filled in place.
+    public func normalize(_ img: PixelBuffer, _ params: AugParams, into out: UnsafeMutableBufferPointer<Float>) {
         let c = img.channels, n = img.width * img.height
-        var out = [Float](repeating: 0, count: c * n)
+        precondition(out.count >= c * n, "the output slot holds \(out.count) floats, the image needs \(c * n)")
         img.bytes.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                for ch in 0..<c {
-                    let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
-                    // One table per channel: the same (v/255 − mean)/std for each byte value.
-                    var table = [Float](repeating: 0, count: 256)
-                    for v in 0..<256 { table[v] = (Float(v) / 255 - mean) / std }
-                    table.withUnsafeBufferPointer { t in
-                        for p in 0..<n { o[ch * n + p] = t[Int(s[p * c + ch])] }
-                    }
+            for ch in 0..<c {
+                let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
+                // One table per channel: the same (v/255 − mean)/std for each byte value.
+                var table = [Float](repeating: 0, count: 256)
+                for v in 0..<256 { table[v] = (Float(v) / 255 - mean) / std }
+                table.withUnsafeBufferPointer { t in
+                    for p in 0..<n { out[ch * n + p] = t[Int(s[p * c + ch])] }
                 }
             }
         }
@@ -71,7 +77,6 @@ public struct Augmenter: Sendable {
                 }
             }
         }
-        return out
     }
 }
 

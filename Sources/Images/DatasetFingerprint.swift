@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 
 /// Identifies a dataset: its sample count and an XXH64 over every sample's key and label, in id order.
 ///

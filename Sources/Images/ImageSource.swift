@@ -35,9 +35,14 @@ public protocol ImageSource: Sendable {
     func sample(_ id: Int) -> SampleRef
     /// The decoded image of sample `id`; a failure names the file.
     func image(_ id: Int) throws(ImageError) -> Image
+    /// Whether the samples have images (false for a dataset of labels only, such as `synthetic:N`).
+    var hasImages: Bool { get }
 }
 
 extension ImageSource {
+    /// Sources have images unless they say otherwise.
+    public var hasImages: Bool { true }
+
     /// Count and hash of keys and labels (``DatasetFingerprint``).
     public var fingerprint: String {
         var f = DatasetFingerprint()

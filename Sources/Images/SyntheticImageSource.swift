@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 
 /// A seeded dataset of generated images for tests and benchmarks: each sample is a smooth gradient
 /// plus a few rectangles whose colours and places follow from (seed, id), so augmentations have

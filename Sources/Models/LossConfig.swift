@@ -1,4 +1,4 @@
-import CTorchBridge
+internal import CTorchBridge
 
 /// How the distillation loss is formed (DESIGN.md section 5).
 public struct LossConfig: Sendable, Equatable, Codable {

@@ -1,5 +1,5 @@
-import CTorchBridge
-import Checksum
+internal import CTorchBridge
+import DetCore
 import Foundation
 
 /// A model on libtorch: a built-in architecture or a TorchScript module. Not thread-safe: use one model per
@@ -233,6 +233,11 @@ public final class Model {
 
     /// Logits (n x classes, row-major) for `input` (n x c x h x w float32, row-major), without gradients.
     public func forward(_ input: [Float], n: Int, c: Int, h: Int, w: Int) throws(ModelError) -> [Float] {
+        try input.withUnsafeBufferPointer { p throws(ModelError) in try forward(p, n: n, c: c, h: h, w: w) }
+    }
+
+    /// ``forward(_:n:c:h:w:)`` on a caller-owned buffer (a slice of a preallocated batch).
+    public func forward(_ input: UnsafeBufferPointer<Float>, n: Int, c: Int, h: Int, w: Int) throws(ModelError) -> [Float] {
         guard input.count == n * c * h * w else {
             throw .invalidArgument("forward: input has \(input.count) floats, shape \(n)x\(c)x\(h)x\(w) needs \(n * c * h * w)")
         }
@@ -240,17 +245,13 @@ public final class Model {
         if classes == 0 {
             // TorchScript: learn the class count from one sample.
             var probe = [Float](repeating: 0, count: 1 << 20)
-            let status = input.withUnsafeBufferPointer {
-                td_model_forward(handle, $0.baseAddress, 1, Int64(c), Int64(h), Int64(w), &probe, Int64(probe.count), &classes)
-            }
+            let status = td_model_forward(handle, input.baseAddress, 1, Int64(c), Int64(h), Int64(w), &probe, Int64(probe.count), &classes)
             try Torch.check(status, "forward")
         }
         var out = [Float](repeating: 0, count: n * Int(classes))
-        let status = input.withUnsafeBufferPointer { inPtr in
-            out.withUnsafeMutableBufferPointer { outPtr in
-                td_model_forward(handle, inPtr.baseAddress, Int64(n), Int64(c), Int64(h), Int64(w), outPtr.baseAddress,
-                                 Int64(outPtr.count), &classes)
-            }
+        let status = out.withUnsafeMutableBufferPointer { outPtr in
+            td_model_forward(handle, input.baseAddress, Int64(n), Int64(c), Int64(h), Int64(w), outPtr.baseAddress,
+                             Int64(outPtr.count), &classes)
         }
         try Torch.check(status, "forward")
         return out

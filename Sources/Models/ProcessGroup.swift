@@ -1,4 +1,4 @@
-import CTorchBridge
+internal import CTorchBridge
 
 /// A group of training processes (libtorch's c10d Gloo backend) that average gradients every step.
 public final class ProcessGroup {

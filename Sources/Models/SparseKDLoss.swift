@@ -1,4 +1,4 @@
-import CTorchBridge
+internal import CTorchBridge
 
 /// The TinyViT sparse distillation loss, evaluated by the same libtorch code the trainer runs.
 ///

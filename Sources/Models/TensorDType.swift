@@ -1,4 +1,4 @@
-import CTorchBridge
+internal import CTorchBridge
 
 /// Element types of tensors in safetensors files and across the libtorch bridge.
 public enum TensorDType: String, Sendable, CaseIterable {

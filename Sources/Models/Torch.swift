@@ -1,4 +1,4 @@
-import CTorchBridge
+internal import CTorchBridge
 
 /// Process-wide libtorch settings.
 public enum Torch {

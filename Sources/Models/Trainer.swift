@@ -1,4 +1,4 @@
-import CTorchBridge
+internal import CTorchBridge
 
 /// Trains a built-in model with AdamW on sparse soft targets and/or labels. Holds the optimiser state;
 /// together with the model's weights, `optimizerState()` and the caller's step counter it resumes exactly.

@@ -1,4 +1,4 @@
-import CTorchBridge
+internal import CTorchBridge
 
 /// AdamW and per-step settings of a `Trainer` (defaults: the TinyViT recipe).
 public struct TrainerConfig: Sendable, Equatable, Codable {

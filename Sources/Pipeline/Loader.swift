@@ -1,5 +1,5 @@
 import Augment
-import Checksum
+import DetCore
 import Dispatch
 import Foundation
 import Images
@@ -70,22 +70,21 @@ public final class Loader: @unchecked Sendable {
     public var k: Int { store.metadata.topK }
     /// Epochs the store holds completely (the reuse cycle length).
     public let storedEpochs: Int
-    private let renderer: SampleRenderer
-    private let augmenter: Augmenter
+    private let renderer: BatchRenderer
 
     /// Opens `storePaths` against dataset `data`. Refused: a dataset whose fingerprint differs from the
     /// store's, a policy whose hash this build does not reproduce, a store without images.
     public init(storePaths: [String], data: String, options: LoaderOptions) throws(PipelineError) {
-        guard options.batch >= 1, options.world >= 1, options.rank >= 0, options.rank < options.world,
-              options.shuffleChunks >= 1, options.workers >= 1, options.prefetch >= 1 else {
-            throw .badOption(option: "--batch/--rank/--world", value: "\(options.batch)/\(options.rank)/\(options.world)",
-                             why: "need batch ≥ 1 and 0 ≤ rank < world")
-        }
+        try Settings.checkBatch(options.batch)
+        try Settings.checkShard(rank: options.rank, world: options.world)
+        try Settings.checkThreads(options.workers, field: "workers")
+        try Settings.checkPositive(options.shuffleChunks, field: "shuffleChunks")
+        try Settings.checkPositive(options.prefetch, field: "prefetch")
         let store: ShardedStore
         do { store = try ShardedStore(paths: storePaths) } catch { throw .store(error) }
         let meta = store.metadata
         guard let policyJSON = meta.policy, let stored = meta.policyHash else {
-            throw .badOption(option: "--store", value: storePaths.joined(separator: " "),
+            throw .invalid(field: "store", value: storePaths.joined(separator: " "),
                              why: "the store was made without images (synthetic:N data); there is nothing to replay")
         }
         let policy: AugmentPolicy
@@ -98,7 +97,7 @@ public final class Loader: @unchecked Sendable {
         let source = try DataSource.open(data)
         let fingerprint = source.fingerprint
         guard fingerprint == meta.dataset.fingerprint else {
-            throw .badOption(option: "--data", value: data,
+            throw .invalid(field: "data", value: data,
                              why: "its fingerprint \(fingerprint) differs from the store's \(meta.dataset.fingerprint) (made from \(meta.dataset.source)): not the dataset the store indexes")
         }
         let epochs: [EpochSummary]
@@ -113,8 +112,8 @@ public final class Loader: @unchecked Sendable {
         self.channels = meta.teacher.inputChannels ?? 3
         self.options = options
         self.storedEpochs = last + 1
-        self.renderer = SampleRenderer(source: source, replay: Replay(policy: policy, channels: channels))
-        self.augmenter = Augmenter(policy: policy)
+        self.renderer = BatchRenderer(source: source, policy: policy, channels: meta.teacher.inputChannels ?? 3,
+                                      content: .planes, workers: options.workers)
     }
 
     /// The stored epoch training epoch `epoch` reads.
@@ -258,33 +257,13 @@ public final class Loader: @unchecked Sendable {
         }
     }
 
-    /// Renders `items` on `workers` threads into one batch.
+    /// Renders `items` into one batch (``BatchRenderer``, `workers` threads) with their targets.
     func render(_ items: [Item], epoch: Int, position: Int) -> Result<LoaderBatch, PipelineError> {
-        let n = items.count, size = policy.outputSize, plane = channels * size * size, k = self.k
-        final class Slots: @unchecked Sendable {
-            var images: [Float]
-            var errors: [String?]
-            init(_ count: Int, _ n: Int) { images = [Float](repeating: 0, count: count); errors = [String?](repeating: nil, count: n) }
-        }
-        let slots = Slots(n * plane, n)
-        let workers = min(options.workers, n)
-        let per = (n + workers - 1) / workers
-        let renderer = self.renderer, augmenter = self.augmenter
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for j in (w * per)..<min(n, (w + 1) * per) {
-                do {
-                    let (pixels, params) = try renderer.render(items[j].sample, seed: items[j].seed)
-                    let planes = augmenter.normalized(pixels, params)
-                    slots.images.withUnsafeMutableBufferPointer { dst in
-                        planes.withUnsafeBufferPointer { src in (dst.baseAddress! + j * plane).update(from: src.baseAddress!, count: plane) }
-                    }
-                } catch {
-                    slots.errors[j] = (error as? ImageError)?.description ?? "\(error)"
-                }
-            }
-        }
-        if let j = slots.errors.firstIndex(where: { $0 != nil }) {
-            return .failure(.failed("sample \(items[j].sample) (\(source.sample(items[j].sample).key)) no longer decodes: \(slots.errors[j]!); the dataset changed since precompute"))
+        let n = items.count, k = self.k
+        let batch = renderer.makeBatch(capacity: n)
+        renderer.render(items.map { RenderItem(epoch: epoch, sample: $0.sample, seed: $0.seed) }, into: batch)
+        if let (j, reason) = batch.firstError {
+            return .failure(.failed("sample \(items[j].sample) (\(source.sample(items[j].sample).key)) no longer decodes: \(reason); the dataset changed since precompute"))
         }
         var indices = [Int32](repeating: 0, count: n * k)
         var values = [Float](repeating: 0, count: n * k)
@@ -295,8 +274,8 @@ public final class Loader: @unchecked Sendable {
             }
         }
         return .success(LoaderBatch(
-            epoch: epoch, storedEpoch: storedEpoch(for: epoch), position: position, n: n, channels: channels, height: size, width: size,
-            images: slots.images, k: k, indices: indices, values: values,
-            labels: items.map { Int64(source.sample($0.sample).label) }, sampleIDs: items.map(\.sample), seeds: items.map(\.seed)))
+            epoch: epoch, storedEpoch: storedEpoch(for: epoch), position: position, n: n, channels: channels,
+            height: batch.side, width: batch.side, images: batch.planes, k: k, indices: indices, values: values,
+            labels: batch.labels[0..<n].map { Int64($0) }, sampleIDs: items.map(\.sample), seeds: items.map(\.seed)))
     }
 }

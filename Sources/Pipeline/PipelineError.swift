@@ -1,9 +1,13 @@
 import Store
 
-/// Failures of the jobs, with the option or input at fault.
+/// Failures of the jobs, naming the setting or input at fault.
+///
+/// Settings are named by their field in the job's options (`epochs`, `topK`, `data`, `onlineTeacher`),
+/// not by a command-line flag: the library does not know how it was called. The CLI maps fields to its
+/// flags (``describe(naming:)``).
 public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A command-line value that cannot be used (the option's name, the value, why).
-    case badOption(option: String, value: String, why: String)
+    /// A setting that cannot be used: the options field, the value given, and why.
+    case invalid(field: String, value: String, why: String)
     /// A store failure.
     case store(StoreError)
     /// The work failed (a teacher error, an I/O problem): what failed and what to do.
@@ -11,12 +15,16 @@ public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The job was interrupted by a signal after committing its work so far.
     case interrupted(resume: String)
 
-    public var description: String {
+    /// The message with each field named by `name(field)` (the CLI passes its flag names).
+    public func describe(naming name: (String) -> String) -> String {
         switch self {
-        case .badOption(let o, let v, let w): return "\(o) \(v): \(w)"
+        case .invalid(let f, let v, let w): return "\(name(f)) \(v): \(w)"
         case .store(let e): return e.description
         case .failed(let m): return m
         case .interrupted(let r): return "interrupted; the store holds every chunk committed so far. Resume with: \(r)"
         }
     }
+
+    /// The message, fields named as in the options (`topK 5000: …`).
+    public var description: String { describe { $0 } }
 }

@@ -1,10 +1,12 @@
 import Images
 import Store
 
-/// A dataset of `count` samples without images: keys `synthetic/00000042`, labels from a hash.
+/// A dataset of `count` samples without images: keys `synthetic/00000042`, labels from a hash. As an
+/// ``ImageSource`` it has no images (``hasImages`` is false): the synthetic teacher reads the record
+/// seeds instead of pixel hashes.
 ///
 /// Spec: `synthetic:N` or `synthetic:N:C` (labels in 0..<C; without C, the teacher's class count).
-public struct SyntheticDataset: Sendable, Equatable {
+public struct SyntheticDataset: ImageSource, Sendable, Equatable {
     /// Number of samples.
     public let count: Int
     /// Number of label classes.
@@ -18,12 +20,12 @@ public struct SyntheticDataset: Sendable, Equatable {
         guard parts.first == "synthetic", parts.count == 2 || parts.count == 3,
               let n = Int(parts[1]), n >= 1, n <= Int(UInt32.max)
         else {
-            throw PipelineError.badOption(option: "--data", value: spec, why: "expected synthetic:N or synthetic:N:C with 1 ≤ N < 2³²")
+            throw PipelineError.invalid(field: "data", value: spec, why: "expected synthetic:N or synthetic:N:C with 1 ≤ N < 2³²")
         }
         var c = defaultClasses
         if parts.count == 3 {
             guard let cc = Int(parts[2]), cc >= 2 else {
-                throw PipelineError.badOption(option: "--data", value: spec, why: "the class count C must be an integer ≥ 2")
+                throw PipelineError.invalid(field: "data", value: spec, why: "the class count C must be an integer ≥ 2")
             }
             c = cc
         }
@@ -40,15 +42,15 @@ public struct SyntheticDataset: Sendable, Equatable {
     /// The key of sample `i`.
     public func key(_ i: Int) -> String { SampleRef.numberedKey("synthetic", i, digits: 8) }
 
-    /// All samples, in id order, generated as they are read.
-    public var sampleSequence: LazyMapSequence<Range<Int>, SampleInfo> {
-        (0..<count).lazy.map { SampleInfo(id: $0, key: key($0), label: label($0)) }
-    }
+    // MARK: - ImageSource
 
-    /// Count and hash of keys and labels: identifies the dataset.
-    public var fingerprint: String {
-        var f = DatasetFingerprint()
-        for i in 0..<count { f.add(key: key(i), label: label(i)) }
-        return f.value
+    public var classNames: [String] { (0..<numClasses).map(String.init) }
+    public var source: String { spec }
+    public var hasImages: Bool { false }
+
+    public func sample(_ id: Int) -> SampleRef { SampleRef(id: id, key: key(id), label: label(id)) }
+
+    public func image(_ id: Int) throws(ImageError) -> Image {
+        throw .badDataset(path: spec, detail: "synthetic:N has no images; use synthetic-images:N:WxHxC, an ImageFolder or fashion-mnist")
     }
 }

@@ -1,3 +1,4 @@
+import DetCore
 import Foundation
 import Store
 
@@ -14,7 +15,7 @@ import Store
 /// 5. The K largest probabilities and their classes form the record.
 /// At C = 1000 this gives a mean top-1 probability near 0.5 and a mean top-10 mass near 0.85
 /// (measured by `SyntheticTeacherTests`), like an ImageNet teacher's softmax.
-public struct SyntheticTeacher: Sendable {
+public struct SyntheticTeacher: Teacher, Sendable {
     /// Number of classes.
     public let numClasses: Int
     /// Probability that the predicted class is the label.
@@ -25,19 +26,23 @@ public struct SyntheticTeacher: Sendable {
     private let rankWeights: [[Double]]  // per exponent: r^−a for r = 0…M (index r), computed once
 
     /// Identifies the generator and its parameters (the store's teacher weights hash).
-    public var weightsHash: String { "synthetic-v1-c\(numClasses)" }
+    public var weightsHash: String { "synthetic-v2-c\(numClasses)" }
 
     /// A generator for `numClasses` classes and records of up to `maxK` entries.
     public init(numClasses: Int, maxK: Int) {
         self.numClasses = numClasses
         let m = min(numClasses, max(maxK, 64) + 1)
         self.m = m
-        rankWeights = Self.exponents.map { a in (0...m).map { pow(Double($0), -a) } }
-        tailSums = Self.exponents.map { a in
-            var s = 0.0
-            if m < numClasses { for r in (m + 1)...numClasses { s += pow(Double(r), -a) } }
-            return s
+        // r^−a as exp(−a·ln r) through DetMath: the same bits on every machine (index 0 is unused).
+        rankWeights = Self.exponents.map { a in (0...m).map { $0 == 0 ? 0 : DetMath.exp(-a * DetMath.log(Double($0))) } }
+        var tails = [Double](repeating: 0, count: Self.exponents.count)
+        if m < numClasses {
+            for r in (m + 1)...numClasses {
+                let lr = DetMath.log(Double(r))
+                for (i, a) in Self.exponents.enumerated() { tails[i] += DetMath.exp(-a * lr) }
+            }
         }
+        tailSums = tails
     }
 
     /// Writes the top-K of (epoch, sample) into `indices` and `probabilities` (K = their count),
@@ -58,7 +63,7 @@ public struct SyntheticTeacher: Sendable {
             }
         }
         let z = -0.2 + 1.6 * rng.normal()
-        let t = 1 / (1 + exp(-z))
+        let t = 1 / (1 + DetMath.exp(-z))
         let ai = rng.below(Self.exponents.count)
         let powers = rankWeights[ai]
         var weights = [Double](repeating: 0, count: m)
@@ -69,7 +74,7 @@ public struct SyntheticTeacher: Sendable {
         var total = tailSums[ai]
         if m > 1 {
             for r in 2...m {
-                let w = powers[r] * exp(0.5 * rng.normal())
+                let w = powers[r] * DetMath.exp(0.5 * rng.normal())
                 weights[r - 1] = w
                 total += w
                 var c: Int
@@ -92,6 +97,27 @@ public struct SyntheticTeacher: Sendable {
         for j in 0..<k {
             indices[j] = UInt32(classes[order[j]])
             probabilities[j] = Float(probs[order[j]])
+        }
+    }
+
+    // MARK: - Teacher
+
+    public var inputChannels: Int? { nil }
+    public var requiredInputSize: Int? { nil }
+    public var input: TeacherInput { .pixelHash }
+    public var metadata: StoreMetadata.Teacher { .init(architecture: "synthetic", weightsHash: weightsHash) }
+
+    /// Each row's top-K, seeded by its pixel hash (the seed itself for a dataset without images).
+    public func topK(_ batch: RenderedBatch, into targets: inout TopKBatch) throws(PipelineError) {
+        let k = targets.k
+        var indices = [UInt32](repeating: 0, count: k)
+        var probabilities = [Float](repeating: 0, count: k)
+        for r in 0..<batch.count where batch.errors[r] == nil {
+            topK(seed: batch.hashes[r], label: batch.labels[r], indices: &indices, probabilities: &probabilities)
+            for q in 0..<k {
+                targets.indices[r * k + q] = indices[q]
+                targets.probabilities[r * k + q] = probabilities[q]
+            }
         }
     }
 }

@@ -7,6 +7,16 @@ public enum TopK {
     /// descending probability (ties: lower class first). Probabilities are the softmax of all logits
     /// (max-subtracted, float exponentials, sum in Double).
     public static func select(logits: UnsafeBufferPointer<Float>, indices: inout [UInt32], probabilities: inout [Float]) {
+        indices.withUnsafeMutableBufferPointer { i in
+            probabilities.withUnsafeMutableBufferPointer { p in select(logits: logits, indices: i, probabilities: p) }
+        }
+    }
+
+    /// ``select(logits:indices:probabilities:)`` into caller-owned buffers of K entries each (a row of a
+    /// ``TopKBatch``).
+    public static func select(logits: UnsafeBufferPointer<Float>, indices: UnsafeMutableBufferPointer<UInt32>,
+                              probabilities: UnsafeMutableBufferPointer<Float>) {
+        precondition(indices.count == probabilities.count)
         let k = indices.count
         let c = logits.count
         var m = -Float.infinity

@@ -1,5 +1,5 @@
 import Augment
-import Checksum
+import DetCore
 import Foundation
 import Images
 import Models
@@ -151,9 +151,10 @@ public final class TrainJob {
     /// Runs (or resumes) training; returns the log.
     public func run() throws(PipelineError) -> TrainLog {
         let o = options
-        guard o.epochs >= 1, o.batch >= 1, o.lr > 0 else {
-            throw .badOption(option: "--epochs/--batch/--lr", value: "\(o.epochs)/\(o.batch)/\(o.lr)", why: "must be positive")
-        }
+        try Settings.checkPositive(o.epochs, field: "epochs")
+        try Settings.checkBatch(o.batch)
+        try Settings.checkThreads(o.threads)
+        guard o.lr > 0, o.lr.isFinite else { throw .invalid(field: "lr", value: "\(o.lr)", why: "must be a positive number") }
         Torch.threads = o.threads
         let loader = try Loader(storePaths: o.store, data: o.data,
                                 options: LoaderOptions(batch: o.batch, seed: o.seed, rank: o.rank, world: o.world, workers: o.workers))
@@ -161,15 +162,18 @@ public final class TrainJob {
         do {
             arch = try Architecture.parse(o.arch, classes: loader.numClasses, imageSize: loader.policy.outputSize, inChannels: loader.channels)
         } catch {
-            throw .badOption(option: "--arch", value: o.arch, why: error.description)
+            throw .invalid(field: "arch", value: o.arch, why: error.description)
         }
-        var teacher: Teacher?
+        var teacher: (any Teacher)?
         if let spec = o.onlineTeacher {
             // Same fused/unfused setting as the store's teacher, so online targets equal the stored ones.
-            let t = try Teacher.open(spec: spec, arch: o.onlineTeacherArch, maxK: loader.k, probe: (loader.channels, loader.policy.outputSize),
-                                     fused: loader.store.metadata.teacher.ranFused)
+            let t = try TeacherLoader.open(spec: spec, arch: o.onlineTeacherArch, maxK: loader.k,
+                                           probe: (loader.channels, loader.policy.outputSize), fused: loader.store.metadata.teacher.ranFused)
             guard t.numClasses == loader.numClasses else {
-                throw .badOption(option: "--online-teacher", value: spec, why: "it has \(t.numClasses) classes, the store \(loader.numClasses)")
+                throw .invalid(field: "onlineTeacher", value: spec, why: "it has \(t.numClasses) classes, the store \(loader.numClasses)")
+            }
+            guard t.input == .planes else {
+                throw .invalid(field: "onlineTeacher", value: spec, why: "the synthetic teacher reads pixel hashes, not the images a training step sees; use a model")
             }
             teacher = t
         }
@@ -179,7 +183,7 @@ public final class TrainJob {
             let loss = o.labelsOnly ? LossConfig.labelsOnly(smoothing: o.labelSmoothing) : LossConfig()
             trainer = try Trainer(model: model, config: TrainerConfig(weightDecay: o.weightDecay, clipGradNorm: o.clipGrad, loss: loss))
         } catch {
-            throw .badOption(option: "--arch", value: o.arch, why: error.description)
+            throw .invalid(field: "arch", value: o.arch, why: error.description)
         }
         var group: ProcessGroup?
         if o.world > 1 {
@@ -197,7 +201,7 @@ public final class TrainJob {
             stepsPerEpoch.append(o.maxStepsPerEpoch.map { min($0, n) } ?? n)
         }
         guard stepsPerEpoch.allSatisfy({ $0 > 0 }) else {
-            throw .badOption(option: "--batch", value: "\(o.batch)", why: "larger than an epoch of the store")
+            throw .invalid(field: "batch", value: "\(o.batch)", why: "larger than an epoch of the store")
         }
         let totalSteps = stepsPerEpoch.reduce(0, +)
         let warmup = Int((o.warmupEpochs * Double(stepsPerEpoch[0])).rounded())
@@ -205,7 +209,7 @@ public final class TrainJob {
 
         // Resume.
         do { try FileManager.default.createDirectory(atPath: o.out, withIntermediateDirectories: true) } catch {
-            throw .badOption(option: "--out", value: o.out, why: "cannot create the folder (\(error.localizedDescription))")
+            throw .invalid(field: "out", value: o.out, why: "cannot create the folder (\(error.localizedDescription))")
         }
         var log = TrainLog(options: o, architecture: arch.json, parameters: model.parameterCount, mode: mode, epochs: [])
         var startEpoch = 0, startPosition = 0
@@ -215,7 +219,7 @@ public final class TrainJob {
                 throw .failed("\(o.out): cannot resume: \(error.description)")
             }
             guard progress["tinydistill.train"] == o.identity else {
-                throw .badOption(option: "--out", value: o.out,
+                throw .invalid(field: "out", value: o.out,
                                  why: "it holds a checkpoint of a run with other settings (store, data, arch, epochs, batch, lr, seed or mode); use another folder")
             }
             startEpoch = Int(progress["epoch"] ?? "") ?? 0
@@ -226,7 +230,7 @@ public final class TrainJob {
             }
         }
         var evalSource: (any ImageSource)?
-        if let spec = o.eval { evalSource = try DataSource.open(spec, option: "--eval") }
+        if let spec = o.eval { evalSource = try DataSource.open(spec, field: "eval") }
         let modelMeta = ["tinydistill.mean": "\(loader.policy.mean)", "tinydistill.std": "\(loader.policy.std)"]
 
         func save(epoch: Int, position: Int) throws(PipelineError) {
@@ -245,8 +249,7 @@ public final class TrainJob {
             }
         }
 
-        var indices = [[UInt32]](repeating: [UInt32](repeating: 0, count: loader.k), count: o.batch)
-        var probs = [[Float]](repeating: [Float](repeating: 0, count: loader.k), count: o.batch)
+        var targets = TopKBatch(k: loader.k, capacity: o.batch)
         for epoch in startEpoch..<o.epochs {
             let steps = stepsPerEpoch[epoch]
             var step = (epoch == startEpoch ? startPosition : 0) / o.batch
@@ -262,14 +265,14 @@ public final class TrainJob {
                 var bIndices = batch.indices, bValues = batch.values
                 if let teacher {
                     let ts = Date()
-                    try teacher.topK(planes: batch.images, n: batch.n, channels: batch.channels, size: batch.height,
-                                     into: &indices, &probs)
+                    let rendered = RenderedBatch(
+                        planes: batch.images, items: zip(batch.sampleIDs, batch.seeds).map { RenderItem(epoch: epoch, sample: $0, seed: $1) },
+                        labels: batch.labels.map { Int($0) }, channels: batch.channels, side: batch.height)
+                    try teacher.topK(rendered, into: &targets)
                     teacherSeconds += Date().timeIntervalSince(ts)
-                    for j in 0..<batch.n {
-                        for q in 0..<batch.k {
-                            bIndices[j * batch.k + q] = Int32(indices[j][q])
-                            bValues[j * batch.k + q] = probs[j][q]
-                        }
+                    for q in 0..<(batch.n * batch.k) {
+                        bIndices[q] = Int32(targets.indices[q])
+                        bValues[q] = targets.probabilities[q]
                     }
                 }
                 let result: Trainer.StepResult
@@ -307,7 +310,7 @@ public final class TrainJob {
             if let evalSource, leader {
                 let transform = EvalTransform(size: loader.policy.outputSize, channels: loader.channels,
                                               mean: loader.policy.mean, std: loader.policy.std)
-                let (top1, top5, n) = try Self.evaluate(model: model, source: evalSource, transform: transform, limit: o.evalLimit)
+                let (top1, top5, n) = try EvaluateJob.accuracy(model: model, source: evalSource, transform: transform, limit: o.evalLimit)
                 entry.evalTop1 = top1
                 entry.evalTop5 = top5
                 entry.evalSamples = n
@@ -318,42 +321,5 @@ public final class TrainJob {
             epochFinished?(entry)
         }
         return log
-    }
-
-    /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`.
-    public static func evaluate(model: Model, source: any ImageSource, transform: EvalTransform,
-                                limit: Int?, batch: Int = 256) throws(PipelineError) -> (Double, Double, Int) {
-        let channels = transform.channels
-        let side = transform.size
-        let n = min(source.count, limit ?? source.count)
-        var top1 = 0, top5 = 0
-        do {
-            try model.setTraining(false)
-            defer { try? model.setTraining(true) }
-            var start = 0
-            while start < n {
-                let end = min(n, start + batch)
-                var input: [Float] = []
-                input.reserveCapacity((end - start) * channels * side * side)
-                for i in start..<end { input += transform.tensor(try source.image(i)) }
-                let logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
-                let c = logits.count / (end - start)
-                for (r, i) in (start..<end).enumerated() {
-                    let row = logits[(r * c)..<((r + 1) * c)]
-                    let label = source.sample(i).label
-                    let better = row.filter { $0 > row[row.startIndex + label] }.count
-                    if better == 0 { top1 += 1 }
-                    if better < 5 { top5 += 1 }
-                }
-                start = end
-            }
-        } catch let e as ModelError {
-            throw .failed("evaluation: \(e.description)")
-        } catch let e as ImageError {
-            throw .failed("evaluation: \(e.description)")
-        } catch {
-            throw .failed("evaluation: \(error)")
-        }
-        return (Double(top1) / Double(max(n, 1)), Double(top5) / Double(max(n, 1)), n)
     }
 }

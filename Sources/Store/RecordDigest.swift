@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 /// A digest of a set of records that does not depend on chunking, shard layout or write order.
 ///
 /// Each record is hashed on its own (epoch, sample id, seed, then K pairs of class index and the

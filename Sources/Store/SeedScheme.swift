@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 
 /// How a record's augmentation seed follows from the run seed, epoch and sample (`splitmix64-v1`).
 ///

@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 import Foundation
 
 /// The store's metadata document (`schemas/store-metadata.schema.json`), kept as canonical JSON in

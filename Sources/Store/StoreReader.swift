@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 import Foundation
 import GRDB
 

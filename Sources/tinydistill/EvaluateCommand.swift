@@ -39,24 +39,15 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         Torch.threads = threads
-        let (loaded, meta): (Model, [String: String])
-        do {
-            (loaded, meta) = try Model.load(path: model, arch: arch, imageSize: imageSize, inChannels: inChans, fused: !unfused)
-        } catch {
-            throw CLIFailure(message: error.description)
-        }
-        let transform = EvalTransform(size: imageSize ?? loaded.architecture?.imageSize ?? 224,
-                                      channels: inChans ?? loaded.architecture?.inChannels ?? 3,
-                                      mean: PredictCommand.doubles(meta["tinydistill.mean"]), std: PredictCommand.doubles(meta["tinydistill.std"]))
-        let source = try DataSource.open(data)
-        let start = Date()
-        let (top1, top5, n) = try TrainJob.evaluate(model: loaded, source: source, transform: transform, limit: limit)
-        let seconds = Date().timeIntervalSince(start)
+        let result = try EvaluateJob.run(EvaluateOptions(model: model, arch: arch, data: data, imageSize: imageSize,
+                                                         inChannels: inChans, limit: limit, fused: !unfused))
         if json {
-            let doc: [String: Any] = ["top1": top1, "top5": top5, "samples": n, "parameters": loaded.parameterCount, "seconds": seconds]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(result), as: UTF8.self))
         } else {
-            print(String(format: "%@ on %@: top-1 %.2f %%, top-5 %.2f %% (%d samples, %.1f s)", model, data, top1 * 100, top5 * 100, n, seconds))
+            print(String(format: "%@ on %@: top-1 %.2f %%, top-5 %.2f %% (%d samples, %.1f s)", model, data,
+                         result.top1 * 100, result.top5 * 100, result.samples, result.seconds))
         }
     }
 }

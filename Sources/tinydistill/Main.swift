@@ -15,12 +15,13 @@ enum Main {
         } catch let error as StoreError {
             fail(error.description)
         } catch let error as PipelineError {
+            let message = error.describe(naming: FlagName.of)
             switch error {
-            case .badOption: usage(error.description)
+            case .invalid: usage(message)
             case .interrupted:
-                FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+                FileHandle.standardError.write(Data("\(message)\n".utf8))
                 exit(130)
-            case .store, .failed: fail(error.description)
+            case .store, .failed: fail(message)
             }
         } catch let error as CLIFailure {
             fail(error.message)

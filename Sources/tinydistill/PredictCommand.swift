@@ -66,64 +66,9 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         Torch.threads = threads
-        let (loaded, meta): (Model, [String: String])
-        do {
-            (loaded, meta) = try Model.load(path: model, arch: arch, classes: classes, imageSize: imageSize, inChannels: inChans,
-                                            fused: !unfused)
-        } catch {
-            throw CLIFailure(message: error.description)
-        }
-        let size = imageSize ?? loaded.architecture?.imageSize ?? 224
-        let channels = inChans ?? loaded.architecture?.inChannels ?? 3
-        let transform = EvalTransform(size: size, channels: channels, mean: Self.doubles(meta["tinydistill.mean"]),
-                                      std: Self.doubles(meta["tinydistill.std"]))
-        var classNames: [String]?
-        if let names {
-            guard let text = try? String(contentsOfFile: names, encoding: .utf8) else {
-                throw CLIFailure(message: "\(names): cannot read the class names file")
-            }
-            classNames = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        } else if let data {
-            do { classNames = try DataSource.open(data).classNames } catch { throw CLIFailure(message: error.description) }
-        }
-        var images: [(path: String, image: Image)] = []
-        var sources: [String: any ImageSource] = [:]
-        for input in inputs {
-            if let at = input.lastIndex(of: "@"), !FileManager.default.fileExists(atPath: input) {
-                let spec = String(input[..<at])
-                guard let id = Int(input[input.index(after: at)...]) else {
-                    throw CLIFailure(message: "\(input): expected SRC@ID with an integer ID")
-                }
-                do {
-                    let source = try sources[spec] ?? DataSource.open(spec, option: "input")
-                    sources[spec] = source
-                    guard (0..<source.count).contains(id) else {
-                        throw CLIFailure(message: "\(input): \(spec) has samples 0…\(source.count - 1)")
-                    }
-                    if classNames == nil { classNames = source.classNames }
-                    images.append((input, try source.image(id)))
-                } catch let e as PipelineError {
-                    throw CLIFailure(message: e.description)
-                } catch let e as ImageError {
-                    throw CLIFailure(message: e.description)
-                }
-                continue
-            }
-            guard let bytes = FileManager.default.contents(atPath: input) else {
-                throw CLIFailure(message: "\(input): cannot read the image (missing file or no permission)")
-            }
-            do {
-                images.append((input, try ImageFormat.decode([UInt8](bytes), path: input)))
-            } catch {
-                throw CLIFailure(message: error.description)
-            }
-        }
-        let predictions: [Prediction]
-        do {
-            predictions = try Prediction.run(model: loaded, transform: transform, images: images, k: top, classNames: classNames)
-        } catch {
-            throw CLIFailure(message: error.description)
-        }
+        let predictions = try PredictJob.run(PredictOptions(
+            model: model, arch: arch, classes: classes, imageSize: imageSize, inChannels: inChans, names: names, data: data,
+            top: top, fused: !unfused, inputs: inputs))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -137,11 +82,5 @@ struct PredictCommand: ParsableCommand {
                 print(String(format: "  %d. %6.2f%%  %@", rank + 1, e.probability * 100, label))
             }
         }
-    }
-
-    static func doubles(_ text: String?) -> [Double]? {
-        guard let text, let data = text.data(using: .utf8),
-              let values = try? JSONDecoder().decode([Double].self, from: data), !values.isEmpty else { return nil }
-        return values
     }
 }

@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 import Foundation
 import Testing
 @testable import Augment

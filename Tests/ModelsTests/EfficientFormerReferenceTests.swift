@@ -4,7 +4,7 @@ import Testing
 
 @Suite("EfficientFormer matches the reference implementation")
 struct EfficientFormerReferenceTests {
-    let dir = SharedFixtures.path("efficientformer-reference")
+    let dir = Fixtures.path("efficientformer-reference")
 
     @Test func fixtureWeightsReproduceReferenceLogits() throws {
         let arch = try Architecture.parse(dir + "/config.json")
@@ -22,7 +22,7 @@ struct EfficientFormerReferenceTests {
     }
 
     @Test func strongFixtureWithScaledWeightsMatchesTheReference() throws {
-        let strong = Bundle.module.resourcePath! + "/Fixtures/efficientformer-strong"
+        let strong = Fixtures.path("efficientformer-strong")
         let model = try Model(try Architecture.parse(strong + "/config.json"), weights: strong + "/weights.safetensors")
         try model.setTraining(false)
         let io = try SafetensorsFile(contentsOf: strong + "/io.safetensors")
@@ -42,7 +42,7 @@ struct EfficientFormerReferenceTests {
     @Test func savedWeightsUseTheReferenceNames() throws {
         let reference = try SafetensorsFile(contentsOf: dir + "/weights.safetensors")
         let model = try Model(try Architecture.parse(dir + "/config.json"), weights: dir + "/weights.safetensors")
-        let out = SharedFixtures.temporaryFolder() + "/ef.safetensors"
+        let out = try Fixtures.temporaryFolder() + "/ef.safetensors"
         try model.saveWeights(to: out)
         let saved = try SafetensorsFile(contentsOf: out)
         #expect(saved.names == reference.names)

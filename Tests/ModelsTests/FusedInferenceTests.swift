@@ -41,7 +41,7 @@ struct FusedInferenceTests {
     }
 
     @Test func tinyViTWithPaddedWindowsFusedMatchesUnfusedAndTheReference() throws {
-        let dir = Bundle.module.resourcePath! + "/Fixtures/tinyvit-padded"
+        let dir = Fixtures.path("tinyvit-padded")
         let model = try Model(try Architecture.parse(dir + "/config.json"), weights: dir + "/weights.safetensors")
         let io = try SafetensorsFile(contentsOf: dir + "/io.safetensors")
         let (plain, fused) = try Self.bothWays(model, try io.tensor("input").floats, n: 4, c: 3, side: 64)
@@ -51,7 +51,7 @@ struct FusedInferenceTests {
     }
 
     @Test func efficientFormerFusedMatchesUnfusedAndTheReference() throws {
-        let dir = Bundle.module.resourcePath! + "/Fixtures/efficientformer-strong"
+        let dir = Fixtures.path("efficientformer-strong")
         let model = try Model(try Architecture.parse(dir + "/config.json"), weights: dir + "/weights.safetensors")
         let io = try SafetensorsFile(contentsOf: dir + "/io.safetensors")
         let (plain, fused) = try Self.bothWays(model, try io.tensor("input").floats, n: 2, c: 3, side: 224)
@@ -115,13 +115,13 @@ struct FusedInferenceTests {
     }
 
     @Test func torchScriptModelsRefuseFusing() throws {
-        let model = try Model(torchScriptAt: Bundle.module.resourcePath! + "/Fixtures/tiny-teacher.pt")
+        let model = try Model(torchScriptAt: Fixtures.path("tiny-teacher.pt"))
         #expect(throws: ModelError.self) { try model.setFused(true) }
         #expect(!model.isFused)
     }
 
     @Test func loadFusesBuiltInArchitecturesByDefault() throws {
-        let dir = Bundle.module.resourcePath! + "/Fixtures/tinyvit-padded"
+        let dir = Fixtures.path("tinyvit-padded")
         let (fused, _) = try Model.load(path: dir + "/weights.safetensors", arch: dir + "/config.json")
         #expect(fused.isFused)
         let (plain, _) = try Model.load(path: dir + "/weights.safetensors", arch: dir + "/config.json", fused: false)

@@ -11,7 +11,7 @@ struct ProcessGroupTests {
     /// Two ranks (threads here; processes in `train`) on different data end every step with the same
     /// weights: their gradients are averaged.
     @Test func twoRanksAverageGradientsAndStayInStep() throws {
-        let file = SharedFixtures.temporaryFolder() + "/rendezvous"
+        let file = try Fixtures.temporaryFolder() + "/rendezvous"
         final class Box: @unchecked Sendable { var states: [[NamedTensor]] = [[], []]; var means: [[Float]] = [[], []]; var errors: [String] = [] }
         let box = Box()
         let lock = NSLock()

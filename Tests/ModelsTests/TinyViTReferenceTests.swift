@@ -4,7 +4,7 @@ import Testing
 
 @Suite("TinyViT matches the reference implementation")
 struct TinyViTReferenceTests {
-    let dir = SharedFixtures.path("tinyvit-reference")
+    let dir = Fixtures.path("tinyvit-reference")
 
     @Test func fixtureWeightsReproduceReferenceLogits() throws {
         let arch = try Architecture.parse(dir + "/config.json")
@@ -23,7 +23,7 @@ struct TinyViTReferenceTests {
     @Test func paddedWindowsAndAttentionBiasesMatchTheReference() throws {
         // Made by Fixtures/make_tinyvit_padded.py with the reference code: windows of 3 pad every stage,
         // attention biases are random, and the logits differ clearly between inputs.
-        let padded = Bundle.module.resourcePath! + "/Fixtures/tinyvit-padded"
+        let padded = Fixtures.path("tinyvit-padded")
         let model = try Model(try Architecture.parse(padded + "/config.json"), weights: padded + "/weights.safetensors")
         try model.setTraining(false)
         let io = try SafetensorsFile(contentsOf: padded + "/io.safetensors")
@@ -48,7 +48,7 @@ struct TinyViTReferenceTests {
     @Test func savedWeightsUseExactlyTheReferenceNamesAndShapes() throws {
         let reference = try SafetensorsFile(contentsOf: dir + "/weights.safetensors")
         let model = try Model(try Architecture.parse(dir + "/config.json"), weights: dir + "/weights.safetensors")
-        let out = SharedFixtures.temporaryFolder() + "/w.safetensors"
+        let out = try Fixtures.temporaryFolder() + "/w.safetensors"
         try model.saveWeights(to: out)
         let saved = try SafetensorsFile(contentsOf: out)
         #expect(saved.names == reference.names)

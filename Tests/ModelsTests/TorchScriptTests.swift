@@ -26,7 +26,7 @@ struct TorchScriptTests {
     }
 
     @Test func corruptFilesGiveAnErrorNotACrash() throws {
-        let folder = SharedFixtures.temporaryFolder()
+        let folder = try Fixtures.temporaryFolder()
         let original = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/tiny-teacher.pt"))
         try Data("not a zip".utf8).write(to: URL(fileURLWithPath: folder + "/junk.pt"))
         try original.prefix(original.count / 2).write(to: URL(fileURLWithPath: folder + "/half.pt"))

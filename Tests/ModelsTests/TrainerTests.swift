@@ -91,7 +91,7 @@ struct TrainerTests {
 
         let first = try Trainer(model: try Model(Self.tiny, seed: 9))
         try run(first, steps: 0..<3)
-        let folder = SharedFixtures.temporaryFolder()
+        let folder = try Fixtures.temporaryFolder()
         try TrainingCheckpoint.save(trainer: first, progress: ["epoch": "0", "position": "3"], to: folder)
         let resumed = try Trainer(model: try Model(Self.tiny, seed: 77))
         let progress = try TrainingCheckpoint.load(into: resumed, from: folder)

@@ -15,7 +15,7 @@ struct WeightsTests {
         try a.setTraining(false)
         try b.setTraining(false)
         let x = (0..<(2 * 3 * 16 * 16)).map { Float(sin(Double($0))) }
-        let path = SharedFixtures.temporaryFolder() + "/m.safetensors"
+        let path = try Fixtures.temporaryFolder() + "/m.safetensors"
         try a.saveWeights(to: path)
         #expect(try a.forward(x, n: 2, c: 3, h: 16, w: 16) != b.forward(x, n: 2, c: 3, h: 16, w: 16))
         try b.loadWeights(from: path)
@@ -24,7 +24,7 @@ struct WeightsTests {
     }
 
     @Test func mismatchedWeightsNameTheTensor() throws {
-        let folder = SharedFixtures.temporaryFolder()
+        let folder = try Fixtures.temporaryFolder()
         let model = try Model(tinyArch())
         var tensors = try model.state()
         // Missing tensor.

@@ -64,16 +64,18 @@ import Testing
 
     @Test func onlineTeacherComputesTheStoredTargetsFromReplayedPixels() throws {
         let loader = try Loader(storePaths: [Self.setup.store], data: Self.data, options: LoaderOptions(batch: 24, seed: 1))
-        let teacher = try Teacher.open(spec: Self.setup.teacher, arch: nil, maxK: 3, probe: (3, 32))
-        var indices = [[UInt32]](repeating: [0, 0, 0], count: 24)
-        var probs = [[Float]](repeating: [0, 0, 0], count: 24)
+        let teacher = try TeacherLoader.open(spec: Self.setup.teacher, arch: nil, maxK: 3, probe: (3, 32))
+        var targets = TopKBatch(k: 3, capacity: 24)
         var checked = 0
         for epoch in 0..<2 {
             let stream = try loader.batches(epoch: epoch)
             while let b = try stream.next() {
-                try teacher.topK(planes: b.images, n: b.n, channels: 3, size: 32, into: &indices, &probs)
+                let rendered = RenderedBatch(planes: b.images, items: b.sampleIDs.map { RenderItem(epoch: epoch, sample: $0, seed: 0) },
+                                             labels: b.labels.map { Int($0) }, channels: 3, side: 32)
+                try teacher.topK(rendered, into: &targets)
                 for j in 0..<b.n {
-                    let online = Dictionary(uniqueKeysWithValues: zip(indices[j].map { Int32($0) }, probs[j]))
+                    let row = targets.row(j)
+                    let online = Dictionary(uniqueKeysWithValues: zip(row.indices.map { Int32($0) }, row.probabilities))
                     for q in 0..<3 {
                         let stored = b.values[j * 3 + q]
                         let value = try #require(online[b.indices[j * 3 + q]])   // same classes

@@ -2,10 +2,10 @@ import Foundation
 import Testing
 
 @Suite struct PredictCLITests {
+    /// The reference TinyViT fixture, kept with the models tests (`Tests/ModelsTests/Fixtures`).
     static let reference: String = {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let shared = ProcessInfo.processInfo.environment["TINYDISTILL_SHARED"] ?? repo.deletingLastPathComponent().appendingPathComponent("shared").path
-        return shared + "/fixtures/tinyvit-reference"
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        return tests.appendingPathComponent("ModelsTests/Fixtures/tinyvit-reference").path
     }()
 
     @Test func printsTopClassesWithDatasetNamesAsJSON() throws {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A second EfficientFormer parity fixture, made with the public reference implementation (snap-research).
 
-The shared fixture's two output rows differ by less than its 1e-4 tolerance, so it cannot catch a wrong
+The reference fixture's (efficientformer-reference/) two output rows differ by less than its 1e-4 tolerance, so it cannot catch a wrong
 feature path. This one scales weights (N(0, 1/fan_in)), layer scales (0.5–1.5), attention biases (N(0, 1))
 and BatchNorm statistics so that every block moves the logits, and checks that the rows differ clearly.
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Second TinyViT parity fixture, made with the public reference implementation.
 
-The shared fixture (../shared/fixtures/tinyvit-reference) uses windows that tile every stage exactly, and
+The reference fixture (tinyvit-reference/, beside this script) uses windows that tile every stage exactly, and
 its logits hardly depend on the input. This one adds what it leaves out: windows of 3 that never tile
 (8x8, 4x4, 2x2 token maps are padded), random attention biases (so the relative-offset indexing matters),
 random BatchNorm statistics and affine parameters, and inputs whose logits differ clearly.

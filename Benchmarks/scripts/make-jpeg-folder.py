@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes an ImageFolder of photo-like JPEGs for benchmarks (Debian's python3-pil):
-    benchmarks/make-jpeg-folder.py OUT_DIR [count] [width] [height]
+    Benchmarks/scripts/make-jpeg-folder.py OUT_DIR [count] [width] [height]
 Smooth gradients + shapes + noise at quality 90, like natural photos in entropy; 4 classes."""
 import os
 import random

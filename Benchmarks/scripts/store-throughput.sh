@@ -2,9 +2,9 @@
 # Store write and read throughput on one thread, averaged over whole runs (release build).
 # Each row: 400,000 teacher-like records written through StoreWriter (close included), then every
 # chunk read back 3 times; 5 repetitions, median (min–max) records/s. Prints a markdown table.
-# Usage: benchmarks/store-throughput.sh [N]
+# Usage: Benchmarks/scripts/store-throughput.sh [N]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N=${1:-400000}
 swift build -c release --product StoreThroughput >/dev/null
 BIN=$(swift build -c release --show-bin-path)/StoreThroughput

@@ -2,9 +2,9 @@
 # Loader resident memory against store size: stores of 100k, 1M and 4M records (32x32 gray generated
 # images, synthetic teacher, K = 10), each streamed for 200 batches of 256; prints the peak RSS per size.
 # Flat memory means the loader holds O(shuffle window) records, not O(store).
-#   benchmarks/loader-memory.sh [sizes...]
+#   Benchmarks/scripts/loader-memory.sh [sizes...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000 4000000)
 WORK=${WORK:-/tmp/td-loader-memory}

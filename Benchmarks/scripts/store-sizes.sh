@@ -3,9 +3,9 @@
 #
 # For each C in {1000, 21841}, K in {10, 100} and codec in {fp16, q8}: precompute N samples × E epochs
 # with the synthetic teacher (mean top-1 ≈ 0.5, top-10 mass ≈ 0.85 at C = 1000) and read the numbers
-# back with `inspect --json`. Prints a markdown table. Usage: benchmarks/store-sizes.sh [N] [E]
+# back with `inspect --json`. Prints a markdown table. Usage: Benchmarks/scripts/store-sizes.sh [N] [E]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N=${1:-32768}
 E=${2:-4}
 swift build -c release --product tinydistill >/dev/null

@@ -1,5 +1,5 @@
 import Testing
-@testable import Checksum
+@testable import DetCore
 
 @Suite struct SHA256Tests {
     /// FIPS 180-4 examples and a multi-block message.

@@ -4,7 +4,7 @@ RandomResizedCrop 224 bicubic, flip, rand-m9-mstd0.5-inc1, random erasing 0.25 p
 ImageFolder of JPEGs, reading each sample's stored teacher record from a per-epoch binary file laid
 out as the TinyViT reference stores them (fixed-size records: int32 seed, K int16 indices, K fp16 values).
 
-    /usr/bin/python3 benchmarks/pytorch_loader_baseline.py JPEG_FOLDER [workers] [batch] [k]
+    /usr/bin/python3 Benchmarks/scripts/pytorch_loader_baseline.py JPEG_FOLDER [workers] [batch] [k]
 
 Needs Debian's python3-torch, python3-torchvision, python3-pil and timm (pip). Prints one JSON line.
 """

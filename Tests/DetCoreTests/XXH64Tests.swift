@@ -1,5 +1,5 @@
 import Testing
-@testable import Checksum
+@testable import DetCore
 
 /// Reference values from the Python `xxhash` package (xxh64, little-endian digest as an integer).
 @Suite struct XXH64Tests {

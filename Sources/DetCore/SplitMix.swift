@@ -1,6 +1,3 @@
-import Checksum
-import Foundation
-
 /// A small counter-based random stream (SplitMix64): deterministic, no global state.
 public struct SplitMix: Sendable {
     private var state: UInt64
@@ -20,11 +17,14 @@ public struct SplitMix: Sendable {
     /// A uniform integer in 0..<n (n > 0), without modulo bias worth noting for n ≪ 2⁶⁴.
     public mutating func below(_ n: Int) -> Int { Int(next().multipliedFullWidth(by: UInt64(n)).high) }
 
-    /// A standard normal deviate (Box–Muller).
+    /// A standard normal deviate (Marsaglia's polar method: IEEE basic operations and ``DetMath/log(_:)``
+    /// only, so the same bits on every machine and libm).
     public mutating func normal() -> Double {
-        let u1 = max(uniform(), 0x1p-60)
-        let u2 = uniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        while true {
+            let u = 2 * uniform() - 1, v = 2 * uniform() - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 { return u * (-2 * DetMath.log(s) / s).squareRoot() }
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """The reference TinyViT (PyTorch 1.13 from Debian's python3-torch, same libtorch as ours) measured with the
-same configs, batch sizes and threads as benchmarks/model-throughput.sh, for a side-by-side table.
+same configs, batch sizes and threads as Benchmarks/scripts/model-throughput.sh, for a side-by-side table.
 
     git -C /path/to/Cream show HEAD:TinyViT/models/tiny_vit.py > /tmp/tiny_vit.py
-    /usr/bin/python3 benchmarks/reference_model_throughput.py /tmp/tiny_vit.py [seconds]
+    /usr/bin/python3 Benchmarks/scripts/reference_model_throughput.py /tmp/tiny_vit.py [seconds]
 
 Training step = forward + soft-target cross-entropy on a dense target + backward + AdamW (ours uses the
 sparse form of the same loss).
@@ -18,7 +18,7 @@ import torch
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
-    "fixture_tools", os.path.join(here, "..", "Tests", "ModelsTests", "Fixtures", "make_tinyvit_padded.py"))
+    "fixture_tools", os.path.join(here, "..", "..", "Tests", "ModelsTests", "Fixtures", "make_tinyvit_padded.py"))
 tools = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tools)
 ref = tools.load_reference(sys.argv[1])

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Model throughput (images/s) on this machine: forward (eval) and a full training step (forward + backward +
 # AdamW, sparse KD loss) for TinyViT-5M at 224 px and the small-image TinyViT at 32 px, on 2 threads.
-#   benchmarks/model-throughput.sh [seconds-per-measurement]
+#   Benchmarks/scripts/model-throughput.sh [seconds-per-measurement]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 SECONDS_PER=${1:-10}
 swift build -c release --product ModelThroughput >/dev/null
 BIN=.build/release/ModelThroughput

@@ -1,6 +1,7 @@
 // Micro-benchmarks of EfficientFormer's four latency observations on this CPU (td_microbench.h): the cases,
 // their seeded construction with numerical checks (folded Conv-BN, reshaped blocks), and the timing loop.
-#include "Bridge.hpp"
+// The bridge's internal helpers (errors, guarded calls); this target links CTorchBridge.
+#include "../../Sources/CTorchBridge/Bridge.hpp"
 #include "td_microbench.h"
 
 #include <ATen/CPUGeneratorImpl.h>

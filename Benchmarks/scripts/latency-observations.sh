@@ -7,9 +7,9 @@
 # JSON_PATH.
 # Other processes on the two cores distort the 2-thread numbers most: the script waits for a quiet
 # machine (QUIET_WAIT seconds at most) and prints the load average; progress goes to stderr.
-#   benchmarks/latency-observations.sh [SECONDS] [JSON_PATH]
+#   Benchmarks/scripts/latency-observations.sh [SECONDS] [JSON_PATH]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 SECONDS_PER=${1:-1.5}
 JSON=${2:-.build/latency-observations.json}
 swift build -c release --product LatencyObservations >/dev/null

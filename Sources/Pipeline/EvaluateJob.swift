@@ -1,0 +1,104 @@
+import Foundation
+import Images
+import Models
+
+/// Settings of `evaluate`: a model, a labelled dataset and how much of it.
+public struct EvaluateOptions: Sendable, Equatable {
+    /// Weights (safetensors or TorchScript) and their architecture (nil: recorded in the checkpoint).
+    public var model: String
+    public var arch: String?
+    /// The labelled dataset (any source precompute accepts that has images).
+    public var data: String
+    /// Overrides of the architecture's input size and channels.
+    public var imageSize: Int?
+    public var inChannels: Int?
+    /// Evaluate the first `limit` samples only (nil: all).
+    public var limit: Int?
+    /// Run a built-in architecture fused (the default).
+    public var fused: Bool
+    /// Samples per forward pass.
+    public var batch: Int
+
+    /// Creates options.
+    public init(model: String, arch: String? = nil, data: String, imageSize: Int? = nil, inChannels: Int? = nil,
+                limit: Int? = nil, fused: Bool = true, batch: Int = 256) {
+        self.model = model
+        self.arch = arch
+        self.data = data
+        self.imageSize = imageSize
+        self.inChannels = inChannels
+        self.limit = limit
+        self.fused = fused
+        self.batch = batch
+    }
+}
+
+/// What `evaluate` measured; its JSON form is `evaluate --json`.
+public struct EvaluateResult: Sendable, Equatable, Codable {
+    /// Top-1 and top-5 accuracy in [0, 1].
+    public var top1: Double
+    public var top5: Double
+    /// Samples evaluated.
+    public var samples: Int
+    /// Parameters of the model.
+    public var parameters: Int
+    /// Wall time of the evaluation in seconds (loading excluded).
+    public var seconds: Double
+}
+
+/// `evaluate`: top-1/top-5 accuracy of a model on a labelled dataset through the reference's evaluation
+/// transform. ``accuracy(model:source:transform:limit:batch:)`` is also what `train --eval` runs.
+public enum EvaluateJob {
+    /// Runs the evaluation.
+    public static func run(_ options: EvaluateOptions) throws(PipelineError) -> EvaluateResult {
+        try Settings.checkBatch(options.batch)
+        if let limit = options.limit { try Settings.checkPositive(limit, field: "limit") }
+        let opened = try EvaluationModel(path: options.model, arch: options.arch, imageSize: options.imageSize,
+                                         inChannels: options.inChannels, fused: options.fused)
+        let source = try DataSource.open(options.data)
+        guard source.hasImages else { throw .invalid(field: "data", value: options.data, why: "it has no images to evaluate on") }
+        let start = Date()
+        let (top1, top5, n) = try accuracy(model: opened.model, source: source, transform: opened.transform,
+                                           limit: options.limit, batch: options.batch)
+        return EvaluateResult(top1: top1, top5: top5, samples: n, parameters: opened.model.parameterCount,
+                              seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`,
+    /// and the samples counted. The model is put in eval mode and back in training mode afterwards.
+    public static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform,
+                                limit: Int?, batch: Int = 256) throws(PipelineError) -> (Double, Double, Int) {
+        let channels = transform.channels
+        let side = transform.size
+        let n = min(source.count, limit ?? source.count)
+        var top1 = 0, top5 = 0
+        do {
+            try model.setTraining(false)
+            defer { try? model.setTraining(true) }
+            var start = 0
+            while start < n {
+                let end = min(n, start + batch)
+                var input: [Float] = []
+                input.reserveCapacity((end - start) * channels * side * side)
+                for i in start..<end { input += transform.tensor(try source.image(i)) }
+                let logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
+                let c = logits.count / (end - start)
+                for (r, i) in (start..<end).enumerated() {
+                    let row = logits[(r * c)..<((r + 1) * c)]
+                    let label = source.sample(i).label
+                    let better = row.filter { $0 > row[row.startIndex + label] }.count
+                    if better == 0 { top1 += 1 }
+                    if better < 5 { top5 += 1 }
+                }
+                start = end
+            }
+        } catch let e as ModelError {
+            throw .failed("evaluation: \(e.description)")
+        } catch let e as ImageError {
+            throw .failed("evaluation: \(e.description)")
+        } catch {
+            throw .failed("evaluation: \(error)")
+        }
+        return (Double(top1) / Double(max(n, 1)), Double(top5) / Double(max(n, 1)), n)
+    }
+}

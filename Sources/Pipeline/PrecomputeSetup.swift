@@ -1,0 +1,104 @@
+import Augment
+import Foundation
+import Images
+import Store
+
+/// What a precompute run works with, resolved from its options in named steps: the dataset, the
+/// teacher, the augmentation policy (nil for a dataset without images), the channels the teacher sees
+/// and the store metadata that records all of it. Every refusal names the options field at fault.
+struct PrecomputeSetup {
+    let source: any ImageSource
+    let teacher: any Teacher
+    let policy: AugmentPolicy?
+    let channels: Int
+    let metadata: StoreMetadata
+
+    init(options o: PrecomputeOptions) throws(PipelineError) {
+        if o.data.hasPrefix("synthetic:") {
+            // No images: only the synthetic teacher, whose class count labels the dataset when C is omitted.
+            guard o.teacher.hasPrefix("synthetic:") else {
+                throw .invalid(field: "data", value: o.data,
+                               why: "synthetic:N has no images for a model teacher; use synthetic-images:N:WxHxC, an ImageFolder or fashion-mnist")
+            }
+            let teacher = try TeacherLoader.open(spec: o.teacher, arch: nil, maxK: o.topK, probe: (3, 1))
+            self.teacher = teacher
+            source = try DataSource.open(o.data, defaultClasses: teacher.numClasses)
+            policy = nil
+            channels = 3
+        } else {
+            source = try DataSource.open(o.data)
+            var policy = try Self.policy(o.policy) ?? .tinyViT(outputSize: 224)
+            let firstChannels = Self.firstChannels(source)
+            teacher = try TeacherLoader.open(spec: o.teacher, arch: o.arch, maxK: o.topK,
+                                             probe: (firstChannels, o.policy == nil ? 224 : policy.outputSize), fused: o.fusedTeacher)
+            if o.policy == nil, let size = teacher.requiredInputSize { policy = .tinyViT(outputSize: size) }
+            try Self.check(policy: policy, named: o.policy, against: teacher)
+            self.policy = policy
+            channels = teacher.inputChannels ?? firstChannels
+        }
+        try Self.check(topK: o.topK, classes: teacher.numClasses)
+        try Self.checkLabels(source, classes: teacher.numClasses, data: o.data)
+        var teacherMeta = teacher.metadata
+        if policy != nil { teacherMeta.inputChannels = channels }
+        metadata = StoreMetadata(
+            numClasses: teacher.numClasses, topK: o.topK, valueCodec: o.codec, epochs: o.epochs, chunkRecords: o.chunkRecords,
+            runSeed: o.seed, teacher: teacherMeta, policy: policy?.canonicalJSON(), policyHash: policy?.hash,
+            dataset: .init(source: o.data, sampleCount: source.count, fingerprint: source.fingerprint),
+            shard: .init(rank: o.rank, world: o.world))
+    }
+
+    /// The dataset's samples as the store's samples table holds them.
+    var samples: some Sequence<SampleInfo> {
+        let source = self.source
+        return (0..<source.count).lazy.map { i -> SampleInfo in
+            let s = source.sample(i)
+            return SampleInfo(id: s.id, key: s.key, label: s.label)
+        }
+    }
+
+    /// The policy file `path` parsed, or nil for the default.
+    static func policy(_ path: String?) throws(PipelineError) -> AugmentPolicy? {
+        guard let path else { return nil }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw .invalid(field: "policy", value: path, why: "cannot read the file")
+        }
+        do { return try AugmentPolicy.parse([UInt8](bytes), source: path) } catch {
+            throw .invalid(field: "policy", value: path, why: error.description)
+        }
+    }
+
+    /// The channels of the first decodable sample among the first 64 (TorchScript teachers take those).
+    static func firstChannels(_ source: any ImageSource) -> Int {
+        for id in 0..<min(source.count, 64) {
+            if let image = try? source.image(id) { return image.channels }
+        }
+        return 3
+    }
+
+    /// The policy renders what the teacher takes, without pair mode.
+    static func check(policy: AugmentPolicy, named path: String?, against teacher: any Teacher) throws(PipelineError) {
+        if let size = teacher.requiredInputSize, size != policy.outputSize {
+            throw .invalid(field: "policy", value: path ?? "default",
+                           why: "its output size \(policy.outputSize) differs from the teacher's input size \(size)")
+        }
+        guard policy.mix == nil else {
+            throw .invalid(field: "policy", value: path ?? "default",
+                           why: "Mixup/CutMix (pair mode) is not supported by precompute yet; remove \"mix\"")
+        }
+    }
+
+    /// K lies in 1…min(C, 1024).
+    static func check(topK: Int, classes: Int) throws(PipelineError) {
+        guard topK >= 1, topK <= min(classes, 1024) else {
+            throw .invalid(field: "topK", value: "\(topK)", why: "K must be in 1…min(C, 1024) (C = \(classes))")
+        }
+    }
+
+    /// Every label is a class of the teacher.
+    static func checkLabels(_ source: any ImageSource, classes: Int, data: String) throws(PipelineError) {
+        if let bad = (0..<source.count).first(where: { source.sample($0).label >= classes }) {
+            throw .invalid(field: "data", value: data,
+                           why: "sample \(bad) has label \(source.sample(bad).label) but the teacher has \(classes) classes")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// Maps the library's option fields (`topK`, `onlineTeacher`) to this tool's flags (`--topk`,
+/// `--online-teacher`), so that errors raised by Pipeline name what the user typed.
+enum FlagName {
+    /// Fields whose flag is not their kebab-cased name.
+    static let exceptions: [String: String] = [
+        "topK": "--topk",
+        "compressionLevel": "--level",
+        "fusedTeacher": "--unfused",
+        "onlineTeacherArch": "--online-teacher-arch",
+        "storePaths": "--store",
+        "input": "input",
+    ]
+
+    /// The flag for `field`: an exception, else `--` and the field in kebab case.
+    static func of(_ field: String) -> String {
+        if let flag = exceptions[field] { return flag }
+        var out = "--"
+        for ch in field {
+            if ch.isUppercase {
+                out += "-" + ch.lowercased()
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+}
