@@ -1,4 +1,4 @@
-import Checksum
+import DetCore
 import Foundation
 import GRDB
 
@@ -78,91 +78,114 @@ public final class StoreWriter {
         let exists = FileManager.default.fileExists(atPath: path)
         if exists { try StoreReader.checkHeader(path: path) }
         lock = try WriterLock(storePath: path)
-        var config = Configuration()
-        config.busyMode = .timeout(2)
-        config.label = "tinydistill-writer"
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-        } catch {
-            if !exists { Self.removeIncompleteNewStore(queue: nil, path: path) }
-            throw StoreError.from(error, path: path)
-        }
+        let queue = try Self.openQueue(path: path, existed: exists)
         db = queue
         self.metadata = metadata
         do {
-            let isNew = try db.read { db in try !db.tableExists("metadata") }
-            if isNew {
-                if exists {
-                    let tables = try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0 }
-                    if tables > 0 {
-                        throw StoreError.notTinyDistill(path: path, detail: "it has tables but no metadata table")
-                    }
-                }
-                try StoreSchema.migrator.migrate(db)
-                try db.write { db in
-                    try db.execute(
-                        sql: "INSERT INTO metadata (id, format_version, document) VALUES (1, ?, ?)",
-                        arguments: [metadata.formatVersion, metadata.storedDocument()])
-                    if let samples {
-                        let stmt = try db.makeStatement(sql: "INSERT INTO samples (sample_id, key, label) VALUES (?, ?, ?)")
-                        for s in samples { try stmt.execute(arguments: [s.id, s.key, s.label]) }
-                    }
-                }
+            if try queue.read({ db in try !db.tableExists("metadata") }) {
+                try Self.create(queue, metadata: metadata, samples: samples, existed: exists, path: path)
             } else {
-                let existing = try db.read { db in try StoreReader.readMetadata(db, path: path) }
-                if try db.read({ db in try StoreSchema.migrator.hasBeenSuperseded(db) }) {
-                    throw StoreError.unsupportedFormatVersion(path: path, found: existing.formatVersion + 1, supported: StoreMetadata.currentFormatVersion)
-                }
-                try StoreSchema.migrator.migrate(db)
-                if let (field, a, b) = existing.differences(from: metadata).first {
-                    throw StoreError.metadataMismatch(path: path, field: field, stored: a, requested: b)
-                }
-                // A run may extend the epochs (never shrink them: chunks of later epochs stay valid)
-                // and change the chunk size of new chunks.
-                let epochs = max(existing.epochs, metadata.epochs)
-                if existing.epochs != epochs || existing.chunkRecords != metadata.chunkRecords {
-                    var updated = existing
-                    updated.epochs = epochs
-                    updated.chunkRecords = metadata.chunkRecords
-                    try db.write { db in
-                        try db.execute(sql: "UPDATE metadata SET document = ? WHERE id = 1", arguments: [updated.storedDocument()])
-                    }
-                    self.metadata = updated
-                } else {
-                    self.metadata = existing
-                }
-                // Sessions that never ended were killed.
-                try db.write { db in
-                    try db.execute(sql: "UPDATE sessions SET status = 'interrupted' WHERE status = 'running'")
-                }
+                self.metadata = try Self.resume(queue, requested: metadata, path: path)
             }
-            // WAL only once the file is known to be ours and compatible: readers may then read
-            // while chunks are appended.
-            try db.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                if let maxBytes {
-                    let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-                    try db.execute(sql: "PRAGMA max_page_count = \(max(1, maxBytes / pageSize))")
-                }
-            }
+            try Self.enableWAL(queue, maxBytes: maxBytes)
             pending = [PendingChunk](repeating: PendingChunk(), count: self.metadata.epochs)
             nextChunk = [Int](repeating: 0, count: self.metadata.epochs)
             stored = [SampleSet?](repeating: nil, count: self.metadata.epochs)
-            let started = ISO8601DateFormatter().string(from: Date())
-            sessionID = try db.write { db in
-                try db.execute(
-                    sql: "INSERT INTO sessions (started_at, tool_version, status) VALUES (?, ?, 'running')",
-                    arguments: [started, Self.toolVersion])
-                return db.lastInsertedRowID
-            }
+            sessionID = try Self.startSession(queue)
             ready = true
         } catch {
             // A store this call created holds no records yet: remove it (and any hot journal a full disk
             // left) rather than leave a file readers cannot open. Existing stores are never removed.
             if !exists { Self.removeIncompleteNewStore(queue: queue, path: path) }
             throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// The writer's connection (waits at most 2 s for a lock held by a reader's checkpoint).
+    private static func openQueue(path: String, existed: Bool) throws(StoreError) -> DatabaseQueue {
+        var config = Configuration()
+        config.busyMode = .timeout(2)
+        config.label = "tinydistill-writer"
+        do {
+            return try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            if !existed { removeIncompleteNewStore(queue: nil, path: path) }
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// Creates the tables, the metadata row and the samples table (read once from `samples`). A file
+    /// that has tables but no metadata table is someone else's and is refused.
+    private static func create(_ db: DatabaseQueue, metadata: StoreMetadata, samples: (any Sequence<SampleInfo>)?,
+                               existed: Bool, path: String) throws {
+        if existed {
+            let tables = try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0 }
+            if tables > 0 {
+                throw StoreError.notTinyDistill(path: path, detail: "it has tables but no metadata table")
+            }
+        }
+        try StoreSchema.migrator.migrate(db)
+        try db.write { db in
+            try db.execute(
+                sql: "INSERT INTO metadata (id, format_version, document) VALUES (1, ?, ?)",
+                arguments: [metadata.formatVersion, metadata.storedDocument()])
+            if let samples {
+                let stmt = try db.makeStatement(sql: "INSERT INTO samples (sample_id, key, label) VALUES (?, ?, ?)")
+                for s in samples { try stmt.execute(arguments: [s.id, s.key, s.label]) }
+            }
+        }
+    }
+
+    /// Checks an existing store against the requested settings (the first field that differs is
+    /// refused), extends its epochs or chunk size when asked, and marks sessions that never ended as
+    /// interrupted (they were killed). Returns the store's metadata as it now stands.
+    private static func resume(_ db: DatabaseQueue, requested metadata: StoreMetadata, path: String) throws -> StoreMetadata {
+        let existing = try db.read { db in try StoreReader.readMetadata(db, path: path) }
+        if try db.read({ db in try StoreSchema.migrator.hasBeenSuperseded(db) }) {
+            throw StoreError.unsupportedFormatVersion(path: path, found: existing.formatVersion + 1, supported: StoreMetadata.currentFormatVersion)
+        }
+        try StoreSchema.migrator.migrate(db)
+        if let (field, a, b) = existing.differences(from: metadata).first {
+            throw StoreError.metadataMismatch(path: path, field: field, stored: a, requested: b)
+        }
+        // A run may extend the epochs (never shrink them: chunks of later epochs stay valid) and change
+        // the chunk size of new chunks.
+        var result = existing
+        let epochs = max(existing.epochs, metadata.epochs)
+        if existing.epochs != epochs || existing.chunkRecords != metadata.chunkRecords {
+            result.epochs = epochs
+            result.chunkRecords = metadata.chunkRecords
+            try db.write { db in
+                try db.execute(sql: "UPDATE metadata SET document = ? WHERE id = 1", arguments: [result.storedDocument()])
+            }
+        }
+        try db.write { db in
+            try db.execute(sql: "UPDATE sessions SET status = 'interrupted' WHERE status = 'running'")
+        }
+        return result
+    }
+
+    /// WAL only once the file is known to be ours and compatible: readers may then read while chunks are
+    /// appended. A size budget becomes SQLite's `max_page_count`.
+    private static func enableWAL(_ db: DatabaseQueue, maxBytes: Int?) throws {
+        try db.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if let maxBytes {
+                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                try db.execute(sql: "PRAGMA max_page_count = \(max(1, maxBytes / pageSize))")
+            }
+        }
+    }
+
+    /// Records this writer's session as running; returns its row id.
+    private static func startSession(_ db: DatabaseQueue) throws -> Int64 {
+        let started = ISO8601DateFormatter().string(from: Date())
+        return try db.write { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (started_at, tool_version, status) VALUES (?, ?, 'running')",
+                arguments: [started, toolVersion])
+            return db.lastInsertedRowID
         }
     }
 
@@ -224,30 +247,35 @@ public final class StoreWriter {
         epoch: Int, sampleID: Int, seed: UInt64,
         indices: UnsafeBufferPointer<UInt32>, probabilities: UnsafeBufferPointer<Float>
     ) throws(StoreError) {
-        let k = layout.k
+        try checkPlacement(epoch: epoch, sampleID: sampleID, entries: (indices.count, probabilities.count))
+        try checkEntries(epoch: epoch, sampleID: sampleID, indices: indices, probabilities: probabilities)
+        let kl = encode(indices: indices, probabilities: probabilities)
+        try buffer(epoch: epoch, sampleID: sampleID, seed: seed, kl: kl)
+    }
+
+    /// The record's epoch and sample are in range, it has K entries, and the pair is not stored yet.
+    private func checkPlacement(epoch: Int, sampleID: Int, entries: (indices: Int, probabilities: Int)) throws(StoreError) {
         guard epoch >= 0, epoch < metadata.epochs else {
             throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "epoch out of range 0..<\(metadata.epochs)")
         }
         guard sampleID >= 0, sampleID < metadata.dataset.sampleCount else {
             throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "sample id out of range 0..<\(metadata.dataset.sampleCount)")
         }
-        guard indices.count == k, probabilities.count == k else {
+        guard entries.indices == layout.k, entries.probabilities == layout.k else {
             throw StoreError.invalidRecord(
                 epoch: epoch, sample: sampleID,
-                detail: "has \(indices.count) indices and \(probabilities.count) probabilities; the store's K is \(k)")
+                detail: "has \(entries.indices) indices and \(entries.probabilities) probabilities; the store's K is \(layout.k)")
         }
         if stored[epoch] == nil { try loadStored(epoch: epoch) }
         if stored[epoch]!.contains(sampleID) { throw StoreError.duplicateRecord(epoch: epoch, sample: sampleID) }
-        let codec = layout.codec
+    }
+
+    /// Every class is below C and appears once, every probability is in [0, 1], and they sum to at most 1.
+    private func checkEntries(epoch: Int, sampleID: Int, indices: UnsafeBufferPointer<UInt32>,
+                              probabilities: UnsafeBufferPointer<Float>) throws(StoreError) {
+        let k = layout.k
         let c = UInt32(layout.numClasses)
         var sum: Float = 0
-        if sortScratch.count != k {
-            sortScratch = [UInt64](repeating: 0, count: k)
-            codeScratch = [UInt16](repeating: 0, count: k)
-            idxScratch = [UInt32](repeating: 0, count: k)
-            halfScratch = [Float](repeating: 0, count: k)
-            storedScratch = [Float](repeating: 0, count: k)
-        }
         var problem: String?
         seen.withUnsafeMutableBufferPointer { seen in
             for j in 0..<k {
@@ -266,6 +294,20 @@ public final class StoreWriter {
         if sum > 1.01 {
             throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "probabilities sum to \(sum) > 1")
         }
+    }
+
+    /// Codes the values (fp16 bits, or q8 with its write-time KL, which it returns) and leaves the entries
+    /// in ascending class order in `idxScratch` / `codeScratch`.
+    private func encode(indices: UnsafeBufferPointer<UInt32>, probabilities: UnsafeBufferPointer<Float>) -> Double {
+        let k = layout.k
+        let codec = layout.codec
+        if sortScratch.count != k {
+            sortScratch = [UInt64](repeating: 0, count: k)
+            codeScratch = [UInt16](repeating: 0, count: k)
+            idxScratch = [UInt32](repeating: 0, count: k)
+            halfScratch = [Float](repeating: 0, count: k)
+            storedScratch = [Float](repeating: 0, count: k)
+        }
         var kl: Double = 0
         codeScratch.withUnsafeMutableBufferPointer { codes in
             if codec == .fp16 {
@@ -282,6 +324,7 @@ public final class StoreWriter {
                 for j in 0..<k { keys[j] = (UInt64(indices[j]) << 16) | UInt64(codes[j]) }
             }
         }
+        // (class, code) keys in ascending order: insertion sort for small K, the library sort otherwise.
         if k <= 32 {
             sortScratch.withUnsafeMutableBufferPointer { a in
                 for i in 1..<max(k, 1) {
@@ -294,14 +337,6 @@ public final class StoreWriter {
         } else {
             sortScratch.sort()
         }
-        var chunk = PendingChunk()
-        swap(&chunk, &pending[epoch])
-        chunk.sampleIDs.append(UInt32(sampleID))
-        chunk.seeds.append(seed)
-        if chunk.indices.isEmpty {
-            chunk.indices.reserveCapacity(metadata.chunkRecords * k)
-            chunk.codes.reserveCapacity(metadata.chunkRecords * k)
-        }
         sortScratch.withUnsafeBufferPointer { keys in
             idxScratch.withUnsafeMutableBufferPointer { ip in
                 codeScratch.withUnsafeMutableBufferPointer { cp in
@@ -311,6 +346,19 @@ public final class StoreWriter {
                     }
                 }
             }
+        }
+        return kl
+    }
+
+    /// Adds the encoded record to its epoch's pending chunk and writes the chunk when it is full.
+    private func buffer(epoch: Int, sampleID: Int, seed: UInt64, kl: Double) throws(StoreError) {
+        var chunk = PendingChunk()
+        swap(&chunk, &pending[epoch])
+        chunk.sampleIDs.append(UInt32(sampleID))
+        chunk.seeds.append(seed)
+        if chunk.indices.isEmpty {
+            chunk.indices.reserveCapacity(metadata.chunkRecords * layout.k)
+            chunk.codes.reserveCapacity(metadata.chunkRecords * layout.k)
         }
         chunk.indices.append(contentsOf: idxScratch)
         chunk.codes.append(contentsOf: codeScratch)
