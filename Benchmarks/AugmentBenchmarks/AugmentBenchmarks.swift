@@ -44,7 +44,7 @@ let benchmarks: @Sendable () -> Void = {
             closure: { _ in
                 let i = Int(state.next % 32)
                 let (out, _) = try replay.render(bytes: state.jpegs[i], path: "bench.jpg", seed: state.next)
-                blackHole(out.bytes[out.bytes.count - 1])
+                blackHole(out.pixels[out.pixels.count - 1])
                 state.next += 1
             },
             setup: { state.jpegs = makeJPEGs() })

@@ -1,5 +1,6 @@
 // Per-stage timings of decode + augmentation on one 500×375 q90 JPEG (release build), for finding
 // what to optimise: Benchmarks/scripts/augment-stages.sh. Times are means over repeated runs of each stage.
+import DetCore
 import Augment
 import Foundation
 import Images
@@ -21,11 +22,11 @@ func time(_ name: String, _ n: Int, _ body: () -> Void) {
 time("jpeg decode", 200) { _ = try! JPEG.decode(jpeg, path: "x") }
 let policy = AugmentPolicy.tinyViT()
 time("params", 2000) { _ = AugParams.decode(seed: 5, policy: policy, width: 500, height: 375) }
-let pb = PixelBuffer(width: 500, height: 375, channels: 3, bytes: img.pixels)
+let pb = Image(width: 500, height: 375, channels: 3, pixels: img.pixels)
 let crop = pb.cropped(.init(x: 50, y: 30, width: 300, height: 280))
 time("crop", 200) { _ = pb.cropped(.init(x: 50, y: 30, width: 300, height: 280)) }
-time("resize 300x280->224", 200) { _ = Resample.resize(crop.bytes, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic) }
-let out = PixelBuffer(width: 224, height: 224, channels: 3, bytes: Resample.resize(crop.bytes, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic))
+time("resize 300x280->224", 200) { _ = Resample.resize(crop.pixels, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic) }
+let out = Image(width: 224, height: 224, channels: 3, pixels: Resample.resize(crop.pixels, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic))
 time("flip", 200) { _ = out.flippedHorizontally() }
 for op in RandAugmentOp.allCases {
     let step = AugParams.Step(op: op, applied: true, magnitude: 9, negative: false, argument: op.argument(magnitude: 9, negative: false))

@@ -1,3 +1,4 @@
+import DetCore
 import Augment
 import FuzzSupport
 
@@ -26,11 +27,11 @@ enum PolicyDraws {
                 }
                 if let m = p.mix, !(m.lambda >= 0 && m.lambda <= 1) { return .misbehaved("seed \(seed): mix λ \(m.lambda) outside [0, 1]") }
                 guard side <= 24 else { continue }
-                let image = PixelBuffer(width: width, height: height, channels: 3,
-                                        bytes: (0..<(width * height * 3)).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+                let image = Image(width: width, height: height, channels: 3,
+                                        pixels: (0..<(width * height * 3)).map { UInt8(truncatingIfNeeded: $0 &* 37) })
                 let augmenter = Augmenter(policy: policy)
                 let out = augmenter.pixels(image, p)
-                guard out.width == side, out.height == side, out.channels == 3, out.bytes.count == side * side * 3 else {
+                guard out.width == side, out.height == side, out.channels == 3, out.pixels.count == side * side * 3 else {
                     return .misbehaved("seed \(seed): augmented image \(out.width)×\(out.height)×\(out.channels), expected \(side)²×3")
                 }
                 let planes = augmenter.normalized(out, p)

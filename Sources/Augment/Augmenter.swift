@@ -1,3 +1,5 @@
+import DetCore
+
 /// Applies decoded ``AugParams`` to pixels: crop → resize to the output size → flip → RandAugment
 /// steps (uint8, Pillow semantics), then normalisation and random erasing (float32).
 public struct Augmenter: Sendable {
@@ -8,12 +10,12 @@ public struct Augmenter: Sendable {
     public init(policy: AugmentPolicy) { self.policy = policy }
 
     /// The augmented uint8 image (before normalisation and erasing).
-    public func pixels(_ image: PixelBuffer, _ params: AugParams) -> PixelBuffer {
+    public func pixels(_ image: Image, _ params: AugParams) -> Image {
         let side = policy.outputSize
         let crop = image.cropped(params.crop)
-        var img = PixelBuffer(
+        var img = Image(
             width: side, height: side, channels: image.channels,
-            bytes: Resample.resize(crop.bytes, width: crop.width, height: crop.height, channels: crop.channels,
+            pixels: Resample.resize(crop.pixels, width: crop.width, height: crop.height, channels: crop.channels,
                                    toWidth: side, height: side, kind: policy.interpolation))
         if params.flip { img = img.flippedHorizontally() }
         let fill = image.channels == 1 ? [policy.fill[0]] : policy.fill
@@ -24,7 +26,7 @@ public struct Augmenter: Sendable {
     }
 
     /// One RandAugment step.
-    public static func apply(_ step: AugParams.Step, to img: PixelBuffer, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> PixelBuffer {
+    public static func apply(_ step: AugParams.Step, to img: Image, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> Image {
         let a = step.argument
         switch step.op {
         case .autoContrast: return PixelOps.autoContrast(img)
@@ -47,7 +49,7 @@ public struct Augmenter: Sendable {
 
     /// Normalised float32 CHW planes: (p/255 − mean)/std per channel, then the erased box filled with
     /// N(0, 1) noise drawn from the params' noise seed (row-major, channel-major), as timm's pixel mode.
-    public func normalized(_ img: PixelBuffer, _ params: AugParams) -> [Float] {
+    public func normalized(_ img: Image, _ params: AugParams) -> [Float] {
         var out = [Float](repeating: 0, count: img.channels * img.width * img.height)
         out.withUnsafeMutableBufferPointer { normalize(img, params, into: $0) }
         return out
@@ -55,10 +57,10 @@ public struct Augmenter: Sendable {
 
     /// ``normalized(_:_:)`` written into `out` (at least channels × width × height floats), so a batch
     /// is filled in place.
-    public func normalize(_ img: PixelBuffer, _ params: AugParams, into out: UnsafeMutableBufferPointer<Float>) {
+    public func normalize(_ img: Image, _ params: AugParams, into out: UnsafeMutableBufferPointer<Float>) {
         let c = img.channels, n = img.width * img.height
         precondition(out.count >= c * n, "the output slot holds \(out.count) floats, the image needs \(c * n)")
-        img.bytes.withUnsafeBufferPointer { s in
+        img.pixels.withUnsafeBufferPointer { s in
             for ch in 0..<c {
                 let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
                 // One table per channel: the same (v/255 − mean)/std for each byte value.

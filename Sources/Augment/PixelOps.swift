@@ -1,3 +1,5 @@
+import DetCore
+
 /// RandAugment's pixel operations with Pillow's semantics (the library timm applies them through):
 /// lookup-table ops in integers, enhance ops as Pillow's float32 blend, geometric ops as Pillow's
 /// affine transform with its bilinear or bicubic sampler and a constant fill. Each is a pure function
@@ -5,13 +7,13 @@
 public enum PixelOps {
     // MARK: lookup-table ops
 
-    static func applyLUT(_ img: PixelBuffer, _ lut: [[UInt8]]) -> PixelBuffer {
+    static func applyLUT(_ img: Image, _ lut: [[UInt8]]) -> Image {
         var out = img
         let c = img.channels
         let flat = lut.flatMap { $0 }  // channel-major, 256 entries each
         flat.withUnsafeBufferPointer { t in
-            img.bytes.withUnsafeBufferPointer { s in
-                out.bytes.withUnsafeMutableBufferPointer { o in
+            img.pixels.withUnsafeBufferPointer { s in
+                out.pixels.withUnsafeMutableBufferPointer { o in
                     if c == 3 {
                         var i = 0
                         while i < s.count {
@@ -29,11 +31,11 @@ public enum PixelOps {
         return out
     }
 
-    static func histograms(_ img: PixelBuffer) -> [[Int]] {
+    static func histograms(_ img: Image) -> [[Int]] {
         let c = img.channels
         var flat = [Int](repeating: 0, count: 256 * c)
         flat.withUnsafeMutableBufferPointer { h in
-            img.bytes.withUnsafeBufferPointer { s in
+            img.pixels.withUnsafeBufferPointer { s in
                 var i = 0
                 while i < s.count {
                     for ch in 0..<c { h[ch * 256 + Int(s[i + ch])] += 1 }
@@ -45,29 +47,29 @@ public enum PixelOps {
     }
 
     /// 255 − p.
-    public static func invert(_ img: PixelBuffer) -> PixelBuffer {
+    public static func invert(_ img: Image) -> Image {
         applyLUT(img, Array(repeating: (0...255).map { UInt8(255 - $0) }, count: img.channels))
     }
 
     /// Keeps the `bits` most significant bits (8 or more: unchanged; 0: black).
-    public static func posterize(_ img: PixelBuffer, bits: Int) -> PixelBuffer {
+    public static func posterize(_ img: Image, bits: Int) -> Image {
         if bits >= 8 { return img }
         let mask = UInt8(truncatingIfNeeded: ~((1 << (8 - max(bits, 0))) - 1))
         return applyLUT(img, Array(repeating: (0...255).map { UInt8($0) & mask }, count: img.channels))
     }
 
     /// Inverts every value at or above `threshold`.
-    public static func solarize(_ img: PixelBuffer, threshold: Int) -> PixelBuffer {
+    public static func solarize(_ img: Image, threshold: Int) -> Image {
         applyLUT(img, Array(repeating: (0...255).map { UInt8($0 < threshold ? $0 : 255 - $0) }, count: img.channels))
     }
 
     /// Adds `add` (saturating) to every value below `threshold` (timm's solarize_add).
-    public static func solarizeAdd(_ img: PixelBuffer, add: Int, threshold: Int = 128) -> PixelBuffer {
+    public static func solarizeAdd(_ img: Image, add: Int, threshold: Int = 128) -> Image {
         applyLUT(img, Array(repeating: (0...255).map { UInt8($0 < threshold ? min(255, $0 + add) : $0) }, count: img.channels))
     }
 
     /// Stretches each channel's range to 0…255 (Pillow's autocontrast, no cutoff).
-    public static func autoContrast(_ img: PixelBuffer) -> PixelBuffer {
+    public static func autoContrast(_ img: Image) -> Image {
         let lut = histograms(img).map { h -> [UInt8] in
             guard let lo = h.firstIndex(where: { $0 > 0 }), let hi = h.lastIndex(where: { $0 > 0 }), hi > lo else {
                 return (0...255).map { UInt8($0) }
@@ -80,7 +82,7 @@ public enum PixelOps {
     }
 
     /// Histogram equalisation per channel (Pillow's equalize).
-    public static func equalize(_ img: PixelBuffer) -> PixelBuffer {
+    public static func equalize(_ img: Image) -> Image {
         let lut = histograms(img).map { h -> [UInt8] in
             let nonzero = h.filter { $0 > 0 }
             let identity = (0...255).map { UInt8($0) }
@@ -100,13 +102,13 @@ public enum PixelOps {
 
     // MARK: enhance ops: blend(degenerate, image, factor) as Pillow's ImagingBlend
 
-    static func blend(_ degenerate: [UInt8], _ img: PixelBuffer, _ factor: Double) -> PixelBuffer {
+    static func blend(_ degenerate: [UInt8], _ img: Image, _ factor: Double) -> Image {
         let alpha = Float(factor)
         var out = img
         let inside = alpha >= 0 && alpha <= 1
         degenerate.withUnsafeBufferPointer { d in
-            img.bytes.withUnsafeBufferPointer { s in
-                out.bytes.withUnsafeMutableBufferPointer { o in
+            img.pixels.withUnsafeBufferPointer { s in
+                out.pixels.withUnsafeMutableBufferPointer { o in
                     for i in 0..<s.count {
                         let a = Int32(d[i]), b = Int32(s[i])
                         let v = Float(a) + alpha * Float(b - a)
@@ -123,10 +125,10 @@ public enum PixelOps {
     }
 
     /// Pillow's RGB → L: (19595 R + 38470 G + 7471 B + 2¹⁵) >> 16.
-    static func luminance(_ img: PixelBuffer) -> [UInt8] {
-        if img.channels == 1 { return img.bytes }
+    static func luminance(_ img: Image) -> [UInt8] {
+        if img.channels == 1 { return img.pixels }
         var l = [UInt8](repeating: 0, count: img.width * img.height)
-        img.bytes.withUnsafeBufferPointer { s in
+        img.pixels.withUnsafeBufferPointer { s in
             l.withUnsafeMutableBufferPointer { o in
                 for p in 0..<o.count {
                     let r = Int(s[3 * p]), g = Int(s[3 * p + 1]), b = Int(s[3 * p + 2])
@@ -151,31 +153,31 @@ public enum PixelOps {
     }
 
     /// Colour saturation: blend with the image's grayscale version.
-    public static func color(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
+    public static func color(_ img: Image, factor: Double) -> Image {
         blend(spread(luminance(img), channels: img.channels), img, factor)
     }
 
     /// Contrast: blend with a flat image of the rounded mean luminance.
-    public static func contrast(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
+    public static func contrast(_ img: Image, factor: Double) -> Image {
         let l = luminance(img)
         let mean = Int(Double(l.reduce(0) { $0 + Int($1) }) / Double(l.count) + 0.5)
-        return blend([UInt8](repeating: UInt8(mean), count: img.bytes.count), img, factor)
+        return blend([UInt8](repeating: UInt8(mean), count: img.pixels.count), img, factor)
     }
 
     /// Brightness: blend with black.
-    public static func brightness(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
-        blend([UInt8](repeating: 0, count: img.bytes.count), img, factor)
+    public static func brightness(_ img: Image, factor: Double) -> Image {
+        blend([UInt8](repeating: 0, count: img.pixels.count), img, factor)
     }
 
     /// Sharpness: blend with Pillow's SMOOTH-filtered image (3×3 kernel 1 1 1 / 1 5 1 / 1 1 1, ÷13,
     /// border pixels kept).
-    public static func sharpness(_ img: PixelBuffer, factor: Double) -> PixelBuffer {
+    public static func sharpness(_ img: Image, factor: Double) -> Image {
         let w = img.width, h = img.height, c = img.channels
-        var smooth = img.bytes
+        var smooth = img.pixels
         if w >= 3 && h >= 3 {
             let k1 = Float(1) / 13, k5 = Float(5) / 13
             let stride = w * c
-            img.bytes.withUnsafeBufferPointer { s in
+            img.pixels.withUnsafeBufferPointer { s in
                 smooth.withUnsafeMutableBufferPointer { o in
                     for y in 1..<(h - 1) {
                         let up = s.baseAddress! + (y - 1) * stride, mid = up + stride, down = mid + stride
@@ -199,15 +201,15 @@ public enum PixelOps {
 
     /// Output pixel (x, y) samples the input at `m · (x + ½, y + ½, 1)`; outside the input the output
     /// keeps `fill`.
-    public static func affine(_ img: PixelBuffer, matrix m: [Double], kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> PixelBuffer {
+    public static func affine(_ img: Image, matrix m: [Double], kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> Image {
         let w = img.width, h = img.height, c = img.channels
-        var out = [UInt8](repeating: 0, count: img.bytes.count)
+        var out = [UInt8](repeating: 0, count: img.pixels.count)
         for p in 0..<(w * h) { for ch in 0..<c { out[p * c + ch] = fill[min(ch, fill.count - 1)] } }
         // Pixels as SIMD4<Double> lanes (one per channel): every lane sees exactly Pillow's per-band
         // IEEE operations, in Pillow's order.
         var lanes = [SIMD4<Double>](repeating: .zero, count: w * h)
         lanes.withUnsafeMutableBufferPointer { l in
-            img.bytes.withUnsafeBufferPointer { s in
+            img.pixels.withUnsafeBufferPointer { s in
                 if c == 3 {
                     for p in 0..<(w * h) { l[p] = SIMD4(Double(s[3 * p]), Double(s[3 * p + 1]), Double(s[3 * p + 2]), 0) }
                 } else {
@@ -241,7 +243,7 @@ public enum PixelOps {
                 }
             }
         }
-        return PixelBuffer(width: w, height: h, channels: c, bytes: out)
+        return Image(width: w, height: h, channels: c, pixels: out)
     }
 
     @inline(__always) static func cubic(_ v1: SIMD4<Double>, _ v2: SIMD4<Double>, _ v3: SIMD4<Double>, _ v4: SIMD4<Double>, _ d: Double) -> SIMD4<Double> {
@@ -317,7 +319,7 @@ public enum PixelOps {
     }
 
     /// Rotation by `degrees` counter-clockwise about the centre (Pillow's Image.rotate, no expand).
-    public static func rotate(_ img: PixelBuffer, degrees: Double, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> PixelBuffer {
+    public static func rotate(_ img: Image, degrees: Double, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> Image {
         let (cs, sn) = cosSin(degrees: -degrees)
         let cx = Double(img.width) / 2, cy = Double(img.height) / 2
         // The inverse map, centred: x_in = cs·(x − cx) + sn·(y − cy) + cx, y_in = −sn·(x − cx) + cs·(y − cy) + cy.

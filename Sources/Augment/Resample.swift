@@ -1,3 +1,5 @@
+import DetCore
+
 /// Separable antialiased resizing with the coefficients and 22-bit fixed-point accumulation of
 /// Pillow's `Image.resize` (Resample.c), so a crop resized here matches torchvision's
 /// RandomResizedCrop on PIL images byte for byte: coefficients come from IEEE double arithmetic on

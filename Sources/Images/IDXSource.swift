@@ -1,3 +1,4 @@
+import DetCore
 import CImageCodecs
 import Foundation
 
@@ -91,8 +92,8 @@ public struct IDXSource: ImageSource {
 
     public var count: Int { labels.count }
 
-    public func sample(_ id: Int) -> SampleRef {
-        SampleRef(id: id, key: SampleRef.numberedKey(split, id, digits: 5), label: Int(labels[id]))
+    public func sample(_ id: Int) -> Sample {
+        Sample(id: id, key: Sample.numberedKey(split, id, digits: 5), label: Int(labels[id]))
     }
 
     public func image(_ id: Int) throws(ImageError) -> Image {

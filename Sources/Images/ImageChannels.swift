@@ -1,3 +1,5 @@
+import DetCore
+
 extension Image {
     /// This image with `channels` channels (1 or 3): gray → RGB copies the plane; RGB → gray is Pillow's
     /// "L" conversion, (19595·R + 38470·G + 7471·B + 2¹⁵) >> 16. Returns self when it already matches.

@@ -1,3 +1,4 @@
+import DetCore
 import Foundation
 
 /// A folder with one subfolder per class (sorted class names give labels 0, 1, …) holding JPEG and
@@ -64,7 +65,7 @@ public struct ImageFolderSource: ImageSource {
     public var count: Int { keys.count }
     public var source: String { root }
 
-    public func sample(_ id: Int) -> SampleRef { SampleRef(id: id, key: keys[id], label: Int(labels[id])) }
+    public func sample(_ id: Int) -> Sample { Sample(id: id, key: keys[id], label: Int(labels[id])) }
 
     /// The file's bytes (for decoders that choose a scale first).
     public func bytes(_ id: Int) throws(ImageError) -> [UInt8] {

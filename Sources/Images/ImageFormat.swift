@@ -1,3 +1,5 @@
+import DetCore
+
 /// The encoded formats the images module reads, told apart by their first bytes (never by name).
 public enum ImageFormat: String, Sendable {
     case jpeg, png

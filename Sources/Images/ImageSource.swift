@@ -1,20 +1,6 @@
-/// One sample of a dataset: a stable id (its position), a stable key and its label.
-public struct SampleRef: Sendable, Equatable {
-    /// Position in the dataset (0-based), stable for the same files.
-    public var id: Int
-    /// Stable key: the path relative to the dataset root, or `split/index` for IDX files.
-    public var key: String
-    /// Class label.
-    public var label: Int
-    /// Creates a sample reference.
-    public init(id: Int, key: String, label: Int) {
-        self.id = id
-        self.key = key
-        self.label = label
-    }
-}
+import DetCore
 
-extension SampleRef {
+extension Sample {
     /// A key for a numbered sample: `prefix/` and `index` zero-padded to `digits` (`synthetic/00000042`).
     public static func numberedKey(_ prefix: String, _ index: Int, digits: Int) -> String {
         let s = String(index)
@@ -32,7 +18,7 @@ public protocol ImageSource: Sendable {
     /// A short description of where the samples come from (a path, `fashion-mnist:train`, …).
     var source: String { get }
     /// The sample with id `id` (0..<count).
-    func sample(_ id: Int) -> SampleRef
+    func sample(_ id: Int) -> Sample
     /// The decoded image of sample `id`; a failure names the file.
     func image(_ id: Int) throws(ImageError) -> Image
     /// Whether the samples have images (false for a dataset of labels only, such as `synthetic:N`).
@@ -55,8 +41,8 @@ extension ImageSource {
 
     /// Decodes every sample's image and returns the ones that fail, with their errors: what
     /// precompute records as bad samples when it runs without `--strict`.
-    public func scanForBadSamples(_ ids: Range<Int>? = nil) -> [(SampleRef, ImageError)] {
-        var bad: [(SampleRef, ImageError)] = []
+    public func scanForBadSamples(_ ids: Range<Int>? = nil) -> [(Sample, ImageError)] {
+        var bad: [(Sample, ImageError)] = []
         for i in ids ?? 0..<count {
             do {
                 _ = try image(i)

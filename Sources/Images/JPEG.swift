@@ -1,3 +1,4 @@
+import DetCore
 import CTurboJPEG
 
 /// JPEG decode (with DCT-domain downscaling) and encode through libjpeg-turbo's TurboJPEG API.

@@ -1,3 +1,4 @@
+import DetCore
 import CTurboJPEG
 
 /// One TurboJPEG decompressor, reused for a header read and the decode that follows (or for many

@@ -1,3 +1,4 @@
+import DetCore
 import CImageCodecs
 
 /// PNG decode and encode through libpng.

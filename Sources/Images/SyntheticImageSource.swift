@@ -25,8 +25,8 @@ public struct SyntheticImageSource: ImageSource {
         self.classNames = (0..<classes).map { "class\($0)" }
     }
 
-    public func sample(_ id: Int) -> SampleRef {
-        SampleRef(id: id, key: SampleRef.numberedKey("synthetic", id, digits: 8), label: id % classNames.count)
+    public func sample(_ id: Int) -> Sample {
+        Sample(id: id, key: Sample.numberedKey("synthetic", id, digits: 8), label: id % classNames.count)
     }
 
     @inline(__always) private static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }

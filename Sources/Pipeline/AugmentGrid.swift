@@ -1,3 +1,4 @@
+import DetCore
 import Augment
 import Images
 
@@ -9,11 +10,11 @@ public enum AugmentGrid {
         -> (grid: Image, views: [(UInt64, AugParams)])
     {
         let side = policy.outputSize
-        let src = PixelBuffer(width: image.width, height: image.height, channels: image.channels, bytes: image.pixels)
+        let src = image
         let augmenter = Augmenter(policy: policy)
-        var tiles: [PixelBuffer] = [
-            PixelBuffer(width: side, height: side, channels: image.channels,
-                        bytes: Resample.resize(image.pixels, width: image.width, height: image.height, channels: image.channels,
+        var tiles: [Image] = [
+            Image(width: side, height: side, channels: image.channels,
+                        pixels: Resample.resize(image.pixels, width: image.width, height: image.height, channels: image.channels,
                                                toWidth: side, height: side, kind: policy.interpolation))
         ]
         var views: [(UInt64, AugParams)] = []
@@ -29,7 +30,7 @@ public enum AugmentGrid {
                     for y in e.y..<(e.y + e.height) {
                         for x in e.x..<(e.x + e.width) {
                             let v = (Double(planes[ch * n + y * side + x]) * std + mean) * 255
-                            view.bytes[(y * side + x) * view.channels + ch] = UInt8(min(max(v.rounded(), 0), 255))
+                            view.pixels[(y * side + x) * view.channels + ch] = UInt8(min(max(v.rounded(), 0), 255))
                         }
                     }
                 }
@@ -47,7 +48,7 @@ public enum AugmentGrid {
             let ox = gap + (i % cols) * (side + gap), oy = gap + (i / cols) * (side + gap)
             for y in 0..<side {
                 let dst = ((oy + y) * w + ox) * c
-                px.replaceSubrange(dst..<(dst + side * c), with: t.bytes[(y * side * c)..<((y + 1) * side * c)])
+                px.replaceSubrange(dst..<(dst + side * c), with: t.pixels[(y * side * c)..<((y + 1) * side * c)])
             }
         }
         return (Image(width: w, height: h, channels: c, pixels: px), views)

@@ -73,12 +73,12 @@ public struct BatchRenderer: Sendable {
                         for r in (w * per)..<min(n, (w + 1) * per) {
                             let item = items[r]
                             do throws(ImageError) {
-                                let (pixels, params) = try renderer.render(item.sample, seed: item.seed)
+                                let (image, params) = try renderer.render(item.sample, seed: item.seed)
                                 if wantsPlanes {
-                                    augmenter.normalize(pixels, params, into: UnsafeMutableBufferPointer(
+                                    augmenter.normalize(image, params, into: UnsafeMutableBufferPointer(
                                         rebasing: out.planes[(r * plane)..<((r + 1) * plane)]))
                                 } else {
-                                    out.hashes[r] = pixels.bytes.withUnsafeBytes { XXH64.hash($0, seed: item.seed) }
+                                    out.hashes[r] = image.pixels.withUnsafeBytes { XXH64.hash($0, seed: item.seed) }
                                 }
                             } catch {
                                 out.errors[r] = error.description

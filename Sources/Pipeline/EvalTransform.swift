@@ -1,3 +1,4 @@
+import DetCore
 import Augment
 import Images
 

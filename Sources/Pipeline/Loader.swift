@@ -154,9 +154,6 @@ public final class Loader: @unchecked Sendable {
         return options.dropLast ? n / options.batch : (n + options.batch - 1) / options.batch
     }
 
-    /// One record in the global sequence.
-    struct Item: Sendable { var sample: Int, seed: UInt64, indices: [UInt32], values: [Float] }
-
     /// The batches of `epoch` from rank-local `position` (a multiple of the batch size to resume exactly).
     public func batches(epoch: Int, from position: Int = 0) throws(PipelineError) -> BatchStream {
         try BatchStream(loader: self, epoch: epoch, start: position)
@@ -168,7 +165,7 @@ public final class Loader: @unchecked Sendable {
         let epoch: Int
         private var groups: [[PlannedChunk]]
         private var groupIndex = 0
-        private var groupItems: [Item] = []
+        private var groupItems: [TargetRecord] = []
         private var groupOffset = 0       // global index of groupItems[0]
         private var nextGlobal: Int       // next global index this rank takes
         private var position: Int         // rank-local records handed out
@@ -214,7 +211,7 @@ public final class Loader: @unchecked Sendable {
 
         /// Takes the next batch's items from the sequence and starts rendering them.
         private func schedule() throws(PipelineError) {
-            var items: [Item] = []
+            var items: [TargetRecord] = []
             let want = min(loader.options.batch, limit - position)
             guard want > 0 else { return }
             while items.count < want {
@@ -236,15 +233,12 @@ public final class Loader: @unchecked Sendable {
         private func loadGroup() throws(PipelineError) -> Bool {
             guard groupIndex < groups.count else { return false }
             groupOffset += groupItems.count
-            var items: [Item] = []
+            var items: [TargetRecord] = []
             let se = loader.storedEpoch(for: epoch)
             do {
                 for c in groups[groupIndex] {
                     let cols = try loader.store.readers[c.shard].chunk(epoch: se, chunk: c.chunk)
-                    for i in 0..<cols.count {
-                        let r = cols.record(at: i)
-                        items.append(Item(sample: r.sampleID, seed: r.seed, indices: r.indices, values: r.probabilities))
-                    }
+                    for i in 0..<cols.count { items.append(cols.record(at: i)) }
                 }
             } catch {
                 throw .store(error)
@@ -258,24 +252,24 @@ public final class Loader: @unchecked Sendable {
     }
 
     /// Renders `items` into one batch (``BatchRenderer``, `workers` threads) with their targets.
-    func render(_ items: [Item], epoch: Int, position: Int) -> Result<LoaderBatch, PipelineError> {
+    func render(_ items: [TargetRecord], epoch: Int, position: Int) -> Result<LoaderBatch, PipelineError> {
         let n = items.count, k = self.k
         let batch = renderer.makeBatch(capacity: n)
-        renderer.render(items.map { RenderItem(epoch: epoch, sample: $0.sample, seed: $0.seed) }, into: batch)
+        renderer.render(items.map { RenderItem(epoch: epoch, sample: $0.sampleID, seed: $0.seed) }, into: batch)
         if let (j, reason) = batch.firstError {
-            return .failure(.failed("sample \(items[j].sample) (\(source.sample(items[j].sample).key)) no longer decodes: \(reason); the dataset changed since precompute"))
+            return .failure(.failed("sample \(items[j].sampleID) (\(source.sample(items[j].sampleID).key)) no longer decodes: \(reason); the dataset changed since precompute"))
         }
         var indices = [Int32](repeating: 0, count: n * k)
         var values = [Float](repeating: 0, count: n * k)
         for (j, item) in items.enumerated() {
             for q in 0..<min(k, item.indices.count) {
                 indices[j * k + q] = Int32(item.indices[q])
-                values[j * k + q] = item.values[q]
+                values[j * k + q] = item.probabilities[q]
             }
         }
         return .success(LoaderBatch(
             epoch: epoch, storedEpoch: storedEpoch(for: epoch), position: position, n: n, channels: channels,
             height: batch.side, width: batch.side, images: batch.planes, k: k, indices: indices, values: values,
-            labels: batch.labels[0..<n].map { Int64($0) }, sampleIDs: items.map(\.sample), seeds: items.map(\.seed)))
+            labels: batch.labels[0..<n].map { Int64($0) }, sampleIDs: items.map(\.sampleID), seeds: items.map(\.seed)))
     }
 }

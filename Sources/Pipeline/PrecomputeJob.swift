@@ -214,7 +214,7 @@ public final class PrecomputeJob {
             overheadShare: isModel && seconds > 0 ? max(0, 1 - stats.teacherSeconds / seconds) : 0)
     }
 
-    func openWriter(_ meta: StoreMetadata, samples: some Sequence<SampleInfo>) throws(PipelineError) -> StoreWriter {
+    func openWriter(_ meta: StoreMetadata, samples: some Sequence<Sample>) throws(PipelineError) -> StoreWriter {
         do {
             return try StoreWriter(path: options.out, metadata: meta, samples: samples, compressionLevel: options.compressionLevel,
                                    maxBytes: options.maxStoreBytes)

@@ -1,3 +1,4 @@
+import DetCore
 import Augment
 import Foundation
 import Images
@@ -48,12 +49,9 @@ struct PrecomputeSetup {
     }
 
     /// The dataset's samples as the store's samples table holds them.
-    var samples: some Sequence<SampleInfo> {
+    var samples: some Sequence<Sample> {
         let source = self.source
-        return (0..<source.count).lazy.map { i -> SampleInfo in
-            let s = source.sample(i)
-            return SampleInfo(id: s.id, key: s.key, label: s.label)
-        }
+        return (0..<source.count).lazy.map { source.sample($0) }
     }
 
     /// The policy file `path` parsed, or nil for the default.

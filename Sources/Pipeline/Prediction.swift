@@ -1,3 +1,4 @@
+import DetCore
 import Foundation
 import Images
 import Models

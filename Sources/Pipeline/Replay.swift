@@ -1,3 +1,4 @@
+import DetCore
 import Augment
 import Images
 
@@ -30,7 +31,7 @@ public struct Replay: Sendable {
 
     /// Decodes `bytes` (from `path`), decodes `seed` and applies the augmentation; returns the uint8
     /// output image and the parameters.
-    public func render(bytes: [UInt8], path: String, seed: UInt64) throws(ImageError) -> (PixelBuffer, AugParams) {
+    public func render(bytes: [UInt8], path: String, seed: UInt64) throws(ImageError) -> (Image, AugParams) {
         let format = bytes.withUnsafeBytes { ImageFormat.detect($0) }
         if format == .jpeg && dctScaling {
             let decoder = try JPEGDecoder()
@@ -47,18 +48,16 @@ public struct Replay: Sendable {
                 let y1 = min(img.height, (params.crop.y + params.crop.height + d - 1) / d)
                 scaled.crop = .init(x: x0, y: y0, width: max(1, x1 - x0), height: max(1, y1 - y0))
             }
-            let src = PixelBuffer(width: img.width, height: img.height, channels: img.channels, bytes: img.pixels)
-            return (augmenter.pixels(src, scaled), params)
+            return (augmenter.pixels(img, scaled), params)
         }
         let img = try ImageFormat.decode(bytes, path: path)
         return render(image: img, seed: seed)
     }
 
     /// Augments an already decoded image.
-    public func render(image original: Image, seed: UInt64) -> (PixelBuffer, AugParams) {
+    public func render(image original: Image, seed: UInt64) -> (Image, AugParams) {
         let image = channels.map { original.converted(toChannels: $0) } ?? original
         let params = AugParams.decode(seed: seed, policy: policy, width: image.width, height: image.height)
-        let src = PixelBuffer(width: image.width, height: image.height, channels: image.channels, bytes: image.pixels)
-        return (augmenter.pixels(src, params), params)
+        return (augmenter.pixels(image, params), params)
     }
 }

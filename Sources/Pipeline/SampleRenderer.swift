@@ -1,3 +1,4 @@
+import DetCore
 import Augment
 import Images
 
@@ -17,7 +18,7 @@ public struct SampleRenderer: Sendable {
     }
 
     /// The augmented uint8 pixels of sample `id` under `seed`, and the decoded parameters.
-    public func render(_ id: Int, seed: UInt64) throws(ImageError) -> (PixelBuffer, AugParams) {
+    public func render(_ id: Int, seed: UInt64) throws(ImageError) -> (Image, AugParams) {
         if let folder = source as? ImageFolderSource {
             let bytes = try folder.bytes(id)
             return try replay.render(bytes: bytes, path: folder.root + "/" + folder.sample(id).key, seed: seed)

@@ -1,3 +1,4 @@
+import DetCore
 import Augment
 import Images
 import Store
@@ -41,7 +42,7 @@ public enum StoreGrid {
             } catch {
                 throw .store(error)
             }
-            let pixels: PixelBuffer
+            let pixels: Image
             do { pixels = try renderer.render(sample, seed: rec.seed).0 } catch { throw .failed(error.description) }
             let pairs = zip(rec.indices, rec.probabilities).sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(3)
             let ref = loader.source.sample(sample)
@@ -52,8 +53,8 @@ public enum StoreGrid {
                 for x in 0..<side {
                     let sx = x / scale, sy = y / scale
                     let base = (sy * pixels.width + sx) * c
-                    let v = c == 1 ? Int(pixels.bytes[base])
-                        : (Int(pixels.bytes[base]) * 299 + Int(pixels.bytes[base + 1]) * 587 + Int(pixels.bytes[base + 2]) * 114) / 1000
+                    let v = c == 1 ? Int(pixels.pixels[base])
+                        : (Int(pixels.pixels[base]) * 299 + Int(pixels.pixels[base + 1]) * 587 + Int(pixels.pixels[base + 2]) * 114) / 1000
                     px[(oy + y) * w + ox + x] = UInt8(v)
                 }
             }

@@ -1,3 +1,4 @@
+import DetCore
 import Images
 import Store
 
@@ -40,7 +41,7 @@ public struct SyntheticDataset: ImageSource, Sendable, Equatable {
     }
 
     /// The key of sample `i`.
-    public func key(_ i: Int) -> String { SampleRef.numberedKey("synthetic", i, digits: 8) }
+    public func key(_ i: Int) -> String { Sample.numberedKey("synthetic", i, digits: 8) }
 
     // MARK: - ImageSource
 
@@ -48,7 +49,7 @@ public struct SyntheticDataset: ImageSource, Sendable, Equatable {
     public var source: String { spec }
     public var hasImages: Bool { false }
 
-    public func sample(_ id: Int) -> SampleRef { SampleRef(id: id, key: key(id), label: label(id)) }
+    public func sample(_ id: Int) -> Sample { Sample(id: id, key: key(id), label: label(id)) }
 
     public func image(_ id: Int) throws(ImageError) -> Image {
         throw .badDataset(path: spec, detail: "synthetic:N has no images; use synthetic-images:N:WxHxC, an ImageFolder or fashion-mnist")

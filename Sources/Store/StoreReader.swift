@@ -264,11 +264,11 @@ public final class StoreReader {
         }
     }
 
-    /// One sample's key and label (one indexed row), when the store lists samples.
-    public func sample(_ id: Int) throws(StoreError) -> SampleInfo? {
+    /// One sample's key and label (one indexed row; a NULL label reads as −1), when the store lists samples.
+    public func sample(_ id: Int) throws(StoreError) -> Sample? {
         try run { db in
             try Row.fetchOne(db, sql: "SELECT key, label FROM samples WHERE sample_id = ?", arguments: [id]).map {
-                SampleInfo(id: id, key: $0[0], label: $0[1])
+                Sample(id: id, key: $0[0], label: ($0[1] as Int?) ?? -1)
             }
         }
     }

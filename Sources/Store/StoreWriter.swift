@@ -2,22 +2,6 @@ import DetCore
 import Foundation
 import GRDB
 
-/// One sample of the dataset a store indexes into, as kept in the `samples` table.
-public struct SampleInfo: Sendable, Equatable {
-    /// Stable sample id (0-based position in the dataset).
-    public var id: Int
-    /// Stable key (relative path, or a synthetic name).
-    public var key: String
-    /// Class label, when known.
-    public var label: Int?
-    /// Creates a sample description.
-    public init(id: Int, key: String, label: Int?) {
-        self.id = id
-        self.key = key
-        self.label = label
-    }
-}
-
 /// Appends records to a store, a chunk per transaction, and resumes an interrupted store.
 ///
 /// Records may arrive in any order within an epoch; each epoch buffers one pending chunk that is
@@ -67,7 +51,7 @@ public final class StoreWriter {
     ///     exceed it fails with ``StoreError/diskFull(path:)`` like a full disk, leaving the committed
     ///     chunks intact. nil: no budget.
     public init(
-        path: String, metadata: StoreMetadata, samples: (any Sequence<SampleInfo>)? = nil, compressionLevel: Int32 = 1,
+        path: String, metadata: StoreMetadata, samples: (any Sequence<Sample>)? = nil, compressionLevel: Int32 = 1,
         maxBytes: Int? = nil
     ) throws(StoreError) {
         try metadata.validate()
@@ -116,7 +100,7 @@ public final class StoreWriter {
 
     /// Creates the tables, the metadata row and the samples table (read once from `samples`). A file
     /// that has tables but no metadata table is someone else's and is refused.
-    private static func create(_ db: DatabaseQueue, metadata: StoreMetadata, samples: (any Sequence<SampleInfo>)?,
+    private static func create(_ db: DatabaseQueue, metadata: StoreMetadata, samples: (any Sequence<Sample>)?,
                                existed: Bool, path: String) throws {
         if existed {
             let tables = try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0 }

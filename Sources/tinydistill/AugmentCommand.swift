@@ -1,3 +1,4 @@
+import DetCore
 import ArgumentParser
 import Augment
 import Foundation

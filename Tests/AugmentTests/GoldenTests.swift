@@ -6,19 +6,19 @@ import Testing
 /// Fixed outputs: any change of these bytes is a deliberate policy version bump (update the hashes
 /// and say why in the commit).
 @Suite struct GoldenTests {
-    static func source(_ channels: Int) throws -> PixelBuffer {
+    static func source(_ channels: Int) throws -> Image {
         let data = try PixelOpsParityTests.load(channels == 3 ? "src-rgb.raw" : "src-gray.raw")
-        return PixelBuffer(width: 61, height: 47, channels: channels, bytes: [UInt8](data))
+        return Image(width: 61, height: 47, channels: channels, pixels: [UInt8](data))
     }
 
-    static func render(_ src: PixelBuffer, seeds: Range<UInt64>, policy: AugmentPolicy) -> (pixels: [UInt8], floats: [UInt8]) {
+    static func render(_ src: Image, seeds: Range<UInt64>, policy: AugmentPolicy) -> (pixels: [UInt8], floats: [UInt8]) {
         let augmenter = Augmenter(policy: policy)
         var pixels: [UInt8] = []
         var floats: [UInt8] = []
         for seed in seeds {
             let params = AugParams.decode(seed: seed, policy: policy, width: src.width, height: src.height)
             let img = augmenter.pixels(src, params)
-            pixels += img.bytes
+            pixels += img.pixels
             for f in augmenter.normalized(img, params) { withUnsafeBytes(of: f.bitPattern.littleEndian) { floats += $0 } }
         }
         return (pixels, floats)

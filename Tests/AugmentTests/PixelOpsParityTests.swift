@@ -1,3 +1,4 @@
+import DetCore
 import Foundation
 import Testing
 @testable import Augment
@@ -20,15 +21,15 @@ import Testing
 
     static let manifest: Manifest = try! JSONDecoder().decode(Manifest.self, from: load("manifest.json"))
 
-    static func run(_ c: Case, _ src: PixelBuffer) -> PixelBuffer {
+    static func run(_ c: Case, _ src: Image) -> Image {
         let kind = AugmentPolicy.Interpolation(rawValue: c.interpolation)!
         let fill: [UInt8] = c.channels == 3 ? [124, 116, 104] : [124]
         if c.op == "resize" {
             let b = c.box!
             let crop = src.cropped(.init(x: b[0], y: b[1], width: b[2] - b[0], height: b[3] - b[1]))
-            return PixelBuffer(
+            return Image(
                 width: c.out![0], height: c.out![1], channels: c.channels,
-                bytes: Resample.resize(crop.bytes, width: crop.width, height: crop.height, channels: c.channels,
+                pixels: Resample.resize(crop.pixels, width: crop.width, height: crop.height, channels: c.channels,
                                        toWidth: c.out![0], height: c.out![1], kind: kind))
         }
         let op = RandAugmentOp(rawValue: c.op)!
@@ -41,11 +42,11 @@ import Testing
         let m = Self.manifest
         let c = m.cases[index]
         let srcBytes = try Self.load(c.channels == 3 ? "src-rgb.raw" : "src-gray.raw")
-        let src = PixelBuffer(width: m.width, height: m.height, channels: c.channels, bytes: [UInt8](srcBytes))
+        let src = Image(width: m.width, height: m.height, channels: c.channels, pixels: [UInt8](srcBytes))
         let want = [UInt8](try Self.load(c.file))
         let got = Self.run(c, src)
         #expect(got.width == c.width && got.height == c.height)
-        let diffs = zip(got.bytes, want).map { abs(Int($0) - Int($1)) }
+        let diffs = zip(got.pixels, want).map { abs(Int($0) - Int($1)) }
         let bad = diffs.filter { $0 > 0 }.count
         #expect(bad == 0, "\(c.file): \(bad) of \(want.count) bytes differ, max \(diffs.max() ?? 0)")
     }

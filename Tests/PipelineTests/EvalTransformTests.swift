@@ -1,3 +1,4 @@
+import DetCore
 import Images
 import Pipeline
 import Testing

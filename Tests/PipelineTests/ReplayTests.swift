@@ -21,7 +21,7 @@ import Testing
             if d > 1 { scaledUsed += 1 }
             // Photometric ops amplify differences (solarize, equalize); compare only plain views.
             if params.steps.allSatisfy({ !$0.applied }) && params.erase == nil {
-                let mean = zip(a.bytes, full.bytes).map { abs(Int($0) - Int($1)) }.reduce(0, +) / a.bytes.count
+                let mean = zip(a.pixels, full.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +) / a.pixels.count
                 #expect(mean <= 6, "seed \(seed), 1/\(d)")
             }
         }

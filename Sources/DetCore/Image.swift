@@ -1,4 +1,7 @@
-/// An 8-bit image, rows packed, channels interleaved (HWC): 1 channel (gray) or 3 (RGB).
+/// An 8-bit image, rows packed, channels interleaved (HWC): 1 channel (gray) or 3 (RGB). The one pixel
+/// type of the project: what the image sources decode, what augmentation transforms and what the loader
+/// normalises. It lives in the shared core because `Images` and `Augment` are leaf modules that must not
+/// import each other.
 public struct Image: Sendable, Equatable {
     /// Width in pixels.
     public var width: Int

@@ -1,0 +1,235 @@
+import DetCore
+import Foundation
+import Images
+import Models
+
+/// One run of ``TrainJob``, set up in named steps: the loader, the student and its trainer, the online
+/// teacher, the process group, the step plan and schedule, then resumed from its folder and trained
+/// epoch by epoch. Every refusal names the options field at fault.
+final class TrainRun {
+    let options: TrainOptions
+    let loader: Loader
+    let architecture: Architecture
+    let model: Model
+    let trainer: Trainer
+    let teacher: (any Teacher)?
+    let group: ProcessGroup?
+    /// Steps of each epoch, and the learning-rate schedule over all of them.
+    let stepsPerEpoch: [Int]
+    let schedule: LRSchedule
+    let evalSource: (any ImageSource)?
+    var log: TrainLog
+    private var targets: TopKBatch
+
+    init(options o: TrainOptions, mode: String) throws(PipelineError) {
+        try Settings.checkPositive(o.epochs, field: "epochs")
+        try Settings.checkBatch(o.batch)
+        try Settings.checkThreads(o.threads)
+        guard o.lr > 0, o.lr.isFinite else { throw .invalid(field: "lr", value: "\(o.lr)", why: "must be a positive number") }
+        options = o
+        Torch.threads = o.threads
+        loader = try Loader(storePaths: o.store, data: o.data,
+                            options: LoaderOptions(batch: o.batch, seed: o.seed, rank: o.rank, world: o.world, workers: o.workers))
+        (architecture, model, trainer) = try Self.student(o, loader: loader)
+        teacher = try Self.onlineTeacher(o, loader: loader)
+        group = try Self.joinGroup(o, trainer: trainer)
+        (stepsPerEpoch, schedule) = try Self.plan(o, loader: loader)
+        evalSource = try o.eval.map { spec throws(PipelineError) in try DataSource.open(spec, field: "eval") }
+        log = TrainLog(options: o, architecture: architecture.json, parameters: model.parameterCount, mode: mode, epochs: [])
+        targets = TopKBatch(k: loader.k, capacity: o.batch)
+    }
+
+    /// The student for the store's classes, input size and channels, and its AdamW trainer.
+    static func student(_ o: TrainOptions, loader: Loader) throws(PipelineError) -> (Architecture, Model, Trainer) {
+        do {
+            let arch = try Architecture.parse(o.arch, classes: loader.numClasses, imageSize: loader.policy.outputSize,
+                                              inChannels: loader.channels)
+            let model = try Model(arch, seed: o.seed)
+            let loss = o.labelsOnly ? LossConfig.labelsOnly(smoothing: o.labelSmoothing) : LossConfig()
+            let trainer = try Trainer(model: model, config: TrainerConfig(weightDecay: o.weightDecay, clipGradNorm: o.clipGrad, loss: loss))
+            return (arch, model, trainer)
+        } catch {
+            throw .invalid(field: "arch", value: o.arch, why: error.description)
+        }
+    }
+
+    /// The online teacher, run the way the store's teacher ran (fused or not) so that its targets equal
+    /// the stored ones; nil offline.
+    static func onlineTeacher(_ o: TrainOptions, loader: Loader) throws(PipelineError) -> (any Teacher)? {
+        guard let spec = o.onlineTeacher else { return nil }
+        let t = try TeacherLoader.open(spec: spec, arch: o.onlineTeacherArch, maxK: loader.k,
+                                       probe: (loader.channels, loader.policy.outputSize), fused: loader.store.metadata.teacher.ranFused)
+        guard t.numClasses == loader.numClasses else {
+            throw .invalid(field: "onlineTeacher", value: spec, why: "it has \(t.numClasses) classes, the store \(loader.numClasses)")
+        }
+        guard t.input == .planes else {
+            throw .invalid(field: "onlineTeacher", value: spec,
+                           why: "the synthetic teacher reads pixel hashes, not the images a training step sees; use a model")
+        }
+        return t
+    }
+
+    /// The Gloo process group of a data-parallel run (nil for one process); the trainer averages its
+    /// gradients over it.
+    static func joinGroup(_ o: TrainOptions, trainer: Trainer) throws(PipelineError) -> ProcessGroup? {
+        guard o.world > 1 else { return nil }
+        let group: ProcessGroup
+        do { group = try ProcessGroup(host: o.masterAddr, port: o.masterPort, rank: o.rank, world: o.world) } catch {
+            throw .failed(error.description)
+        }
+        trainer.use(group)
+        return group
+    }
+
+    /// Steps per epoch (at most `maxStepsPerEpoch`) and the cosine schedule with warmup over all of them.
+    static func plan(_ o: TrainOptions, loader: Loader) throws(PipelineError) -> ([Int], LRSchedule) {
+        var steps: [Int] = []
+        for e in 0..<o.epochs {
+            let n = try loader.batchCount(epoch: e)
+            steps.append(o.maxStepsPerEpoch.map { min($0, n) } ?? n)
+        }
+        guard steps.allSatisfy({ $0 > 0 }) else {
+            throw .invalid(field: "batch", value: "\(o.batch)", why: "larger than an epoch of the store")
+        }
+        let warmup = Int((o.warmupEpochs * Double(steps[0])).rounded())
+        let schedule = LRSchedule(baseLR: o.lr, warmupLR: o.lr * 0.01, minLR: o.minLR, warmupSteps: warmup,
+                                  totalSteps: steps.reduce(0, +))
+        return (steps, schedule)
+    }
+
+    /// Creates the output folder, or resumes the checkpoint in it: returns the cursor (epoch, position)
+    /// to start from. A checkpoint of a run with other settings is refused, naming the first setting
+    /// that differs.
+    func resume() throws(PipelineError) -> (epoch: Int, position: Int) {
+        let o = options
+        do { try FileManager.default.createDirectory(atPath: o.out, withIntermediateDirectories: true) } catch {
+            throw .invalid(field: "out", value: o.out, why: "cannot create the folder (\(error.localizedDescription))")
+        }
+        guard TrainingCheckpoint.exists(in: o.out) else { return (0, 0) }
+        let progress: [String: String]
+        do { progress = try TrainingCheckpoint.load(into: trainer, from: o.out) } catch {
+            throw .failed("\(o.out): cannot resume: \(error.description)")
+        }
+        guard progress["tinydistill.train"] == o.identity else {
+            let differs = TrainOptions.firstDifference(progress["tinydistill.train"] ?? "", o.identity)
+            throw .invalid(field: "out", value: o.out,
+                           why: "it holds a checkpoint of a run with other settings (\(differs ?? "store, data, arch, epochs, batch, lr, seed or mode") differs); use another folder or the same settings")
+        }
+        let epoch = Int(progress["epoch"] ?? "") ?? 0
+        if let data = FileManager.default.contents(atPath: o.out + "/log.json"),
+           let previous = try? JSONDecoder().decode(TrainLog.self, from: data) {
+            log.epochs = previous.epochs.filter { $0.epoch < epoch }
+        }
+        return (epoch, Int(progress["position"] ?? "") ?? 0)
+    }
+
+    /// Trains from `start` to the last epoch, saving a checkpoint after every epoch (and every
+    /// `checkpointEvery` steps); returns the log.
+    func train(from start: (epoch: Int, position: Int), job: TrainJob) throws(PipelineError) -> TrainLog {
+        for epoch in start.epoch..<options.epochs {
+            let entry = try trainEpoch(epoch, from: epoch == start.epoch ? start.position : 0, job: job)
+            log.epochs.append(entry)
+            try save(epoch: epoch + 1, position: 0)
+            if let group { do { try group.barrier() } catch { throw .failed(error.description) } }
+            job.epochFinished?(entry)
+        }
+        return log
+    }
+
+    /// One epoch from rank-local `position`: steps, then the mean loss over ranks and the evaluation.
+    func trainEpoch(_ epoch: Int, from position: Int, job: TrainJob) throws(PipelineError) -> EpochLog {
+        let o = options
+        let steps = stepsPerEpoch[epoch]
+        var step = position / o.batch
+        let globalBase = stepsPerEpoch.prefix(epoch).reduce(0, +)
+        let stream = try loader.batches(epoch: epoch, from: step * o.batch)
+        let t0 = Date()
+        var lossSum = 0.0, lossCount = 0, images = 0, teacherSeconds = 0.0
+        var lr = 0.0
+        do { try model.setTraining(true) } catch { throw .failed(error.description) }
+        while step < steps, let batch = try stream.next() {
+            let global = globalBase + step
+            lr = schedule.learningRate(at: global)
+            let (loss, seconds) = try self.step(batch, epoch: epoch, global: global, lr: lr)
+            lossSum += loss
+            lossCount += 1
+            teacherSeconds += seconds
+            images += batch.n
+            step += 1
+            job.progress?(epoch, step, steps, lossSum / Double(lossCount), Double(images) / max(Date().timeIntervalSince(t0), 1e-9))
+            if o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < steps {
+                try save(epoch: epoch, position: step * o.batch)
+            }
+            if o.world == 1 && job.shouldStop() && step < steps {
+                try save(epoch: epoch, position: step * o.batch)
+                throw .interrupted(resume: "the same train command (it continues from \(o.out), epoch \(epoch), step \(step))")
+            }
+        }
+        let seconds = Date().timeIntervalSince(t0)
+        var entry = EpochLog(epoch: epoch, storedEpoch: loader.storedEpoch(for: epoch), steps: step,
+                             trainLoss: lossCount > 0 ? lossSum / Double(lossCount) : 0,
+                             imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds,
+                             dataWaitSeconds: stream.waitSeconds, teacherSeconds: teacherSeconds, lr: lr)
+        if let group {
+            // The log keeps the mean loss over ranks.
+            do { entry.trainLoss = Double(try group.allReduceMean([Float(entry.trainLoss)])[0]) } catch { throw .failed(error.description) }
+        }
+        if let evalSource, o.rank == 0 {
+            let transform = EvalTransform(size: loader.policy.outputSize, channels: loader.channels,
+                                          mean: loader.policy.mean, std: loader.policy.std)
+            let (top1, top5, n) = try EvaluateJob.accuracy(model: model, source: evalSource, transform: transform, limit: o.evalLimit)
+            entry.evalTop1 = top1
+            entry.evalTop5 = top5
+            entry.evalSamples = n
+        }
+        return entry
+    }
+
+    /// One optimisation step on `batch`: the stored targets, the online teacher's or the labels. Returns
+    /// the loss and the seconds spent in the teacher.
+    func step(_ batch: LoaderBatch, epoch: Int, global: Int, lr: Double) throws(PipelineError) -> (Double, Double) {
+        let o = options
+        var indices = batch.indices, values = batch.values
+        var teacherSeconds = 0.0
+        if let teacher {
+            let ts = Date()
+            let rendered = RenderedBatch(
+                planes: batch.images, items: zip(batch.sampleIDs, batch.seeds).map { RenderItem(epoch: epoch, sample: $0, seed: $1) },
+                labels: batch.labels.map { Int($0) }, channels: batch.channels, side: batch.height)
+            try teacher.topK(rendered, into: &targets)
+            teacherSeconds = Date().timeIntervalSince(ts)
+            for q in 0..<(batch.n * batch.k) {
+                indices[q] = Int32(targets.indices[q])
+                values[q] = targets.probabilities[q]
+            }
+        }
+        do {
+            let result = try trainer.step(
+                input: batch.images, n: batch.n, c: batch.channels, h: batch.height, w: batch.width,
+                indices: o.labelsOnly ? [] : indices, values: o.labelsOnly ? [] : values, k: o.labelsOnly ? 0 : batch.k,
+                labels: o.labelsOnly ? batch.labels : nil, learningRate: lr, rngSeed: SplitMix64.mix(o.seed ^ UInt64(global)))
+            return (result.loss, teacherSeconds)
+        } catch {
+            throw .failed("step \(global) (epoch \(epoch)): \(error.description)")
+        }
+    }
+
+    /// Saves the checkpoint at (epoch, position) and the log (rank 0 only).
+    func save(epoch: Int, position: Int) throws(PipelineError) {
+        let o = options
+        guard o.rank == 0 else { return }
+        let modelMeta = ["tinydistill.mean": "\(loader.policy.mean)", "tinydistill.std": "\(loader.policy.std)"]
+        do {
+            try TrainingCheckpoint.save(trainer: trainer, progress: ["epoch": "\(epoch)", "position": "\(position)",
+                                                                      "tinydistill.train": o.identity],
+                                        modelMetadata: modelMeta, to: o.out)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+            try enc.encode(log).write(to: URL(fileURLWithPath: o.out + "/log.json"), options: .atomic)
+        } catch let e as ModelError {
+            throw .failed(e.description)
+        } catch {
+            throw .failed("\(o.out)/log.json: cannot write (\(error.localizedDescription))")
+        }
+    }
+}
