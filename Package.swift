@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store", "Images"]),
+        .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store", "Images", "Pipeline"]),
         // Per-stage augmentation timings (Benchmarks/scripts/augment-stages.sh).
         .executableTarget(
             name: "AugmentStages",

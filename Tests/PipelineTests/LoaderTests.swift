@@ -1,4 +1,5 @@
 import Augment
+import DetCore
 import Foundation
 import Models
 @testable import Pipeline
@@ -82,10 +83,17 @@ import Testing
             #expect(Array(batch.indices[(j * 4)..<(j * 4 + 4)]) == rec.indices.map { Int32($0) })
             #expect(Array(batch.values[(j * 4)..<(j * 4 + 4)]) == rec.probabilities)
             #expect(batch.labels[j] == Int64(source.sample(batch.sampleIDs[j]).label))
-            // The synthetic teacher hashed exactly these pixels: replay them and compare the hash's record.
+            // The batch holds the replayed pixels, normalised.
             let (pixels, params) = try renderer.render(batch.sampleIDs[j], seed: rec.seed)
             let plane = 3 * 32 * 32
             #expect(Array(batch.images[(j * plane)..<((j + 1) * plane)]) == Augmenter(policy: l.policy).normalized(pixels, params))
+            // And they are the teacher's pixels: the synthetic teacher seeded by their hash gives the stored record.
+            let hash = pixels.pixels.withUnsafeBytes { XXH64.hash($0, seed: rec.seed) }
+            var classes = [UInt32](repeating: 0, count: 4), probabilities = [Float](repeating: 0, count: 4)
+            SyntheticTeacher(numClasses: 12, maxK: 4).topK(seed: hash, label: source.sample(batch.sampleIDs[j]).label,
+                                                          indices: &classes, probabilities: &probabilities)
+            let recomputed = Dictionary(uniqueKeysWithValues: zip(classes, probabilities.map { Float(Float16($0)) }))
+            #expect(recomputed == Dictionary(uniqueKeysWithValues: zip(rec.indices, rec.probabilities)))
         }
     }
 

@@ -24,38 +24,56 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Files in a folder of the repository (hidden files aside).
-    func files(_ folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent(folder).path)) ?? [])
-            .filter { !$0.hasPrefix(".") }
+    /// A folder the tests need is not in the repository.
+    struct MissingFolder: Error, CustomStringConvertible {
+        let folder: String
+        var description: String { "\(folder) is missing from the repository (every target keeps its corpus, regressions and open folders, empty ones with a .keep file)" }
+    }
+
+    /// Files in a folder of the repository (hidden files such as `.keep` aside); a missing folder is an error.
+    func files(_ folder: String) throws -> [String] {
+        let path = Self.root.appendingPathComponent(folder).path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MissingFolder(folder: folder)
+        }
+        return try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }
     }
 
     @Test(arguments: ["FuzzChunkDecoder", "FuzzSafetensors", "FuzzPolicy"])
     func seedsAreValidAndRegressionsFailCleanly(_ target: String) throws {
         // Every seed is a valid input (so fuzzing starts from the decoder's deep paths).
-        let seeds = files("Fuzz/corpus/\(target)")
+        let seeds = try files("Fuzz/corpus/\(target)")
         #expect(seeds.count >= 3)
         let s = try replay(target, ["Fuzz/corpus/\(target)"])
         #expect(s.status == 0, "\(s.output)")
         #expect(s.output.contains("\(target): \(seeds.count) inputs: \(seeds.count) accepted, 0 rejected, 0 misbehaved"), "\(s.output)")
-        // Every past finding now ends in a clean rejection or a consistent result, never a crash.
-        let regressions = files("Fuzz/regressions/\(target)")
-        guard !regressions.isEmpty else { return }
+        // Every past finding now ends in a clean rejection or a consistent result, never a crash (a target
+        // without findings replays an empty folder and says so).
+        let regressions = try files("Fuzz/regressions/\(target)")
         let r = try replay(target, ["Fuzz/regressions/\(target)"])
         #expect(r.status == 0, "\(r.output)")
         #expect(r.output.contains("\(target): \(regressions.count) inputs:") && r.output.contains(", 0 misbehaved"), "\(r.output)")
     }
 
     /// Findings whose fix is pending (Fuzz/open/README.md) still reproduce; once one stops, this fails:
-    /// move its input to Fuzz/regressions.
+    /// move its input to Fuzz/regressions. With none open, the folder replays clean.
     @Test(arguments: ["FuzzChunkDecoder", "FuzzSafetensors", "FuzzPolicy"])
     func openFindingsStillReproduce(_ target: String) throws {
-        let open = files("Fuzz/open/\(target)")
-        guard !open.isEmpty else { return }
+        let open = try files("Fuzz/open/\(target)")
         let r = try replay(target, ["Fuzz/open/\(target)"])
-        withKnownIssue("open finding in Fuzz/open/\(target) (see Fuzz/open/README.md)") {
+        #expect(r.output.contains("\(target): \(open.count) inputs:"), "\(r.output)")
+        if open.isEmpty {
             #expect(r.status == 0, "\(r.output)")
+        } else {
+            withKnownIssue("open finding in Fuzz/open/\(target) (see Fuzz/open/README.md)") {
+                #expect(r.status == 0, "\(r.output)")
+            }
         }
+    }
+
+    @Test func aMissingFolderFailsInsteadOfPassing() {
+        #expect(throws: MissingFolder.self) { try files("Fuzz/regressions/NoSuchTarget") }
     }
 
     @Test func aMissingInputFolderIsAUsageError() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Store
 import Testing
 
@@ -38,11 +39,52 @@ import Testing
         #expect(summary["distinct_samples"] as? Int == 128)
         let mass = summary["mean_topk_mass"] as! Double
         #expect(mass > 0.1 && mass <= 1.0001)
-        // The same first batch as the library gives (the order is a function of seed and epoch only).
-        let json = try CLI.run(["stream", "--store", Self.store, "--data", Self.data, "--batch", "32", "--limit", "4", "--json"])
-        #expect(json.status == 0)
-        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
-        #expect(report["images"] as? Int == 128)
+    }
+
+    /// One `tdb` frame: its JSON header, the image floats and the sample ids.
+    struct Frame {
+        var header: [String: Any]
+        var images: [Float]
+        var sampleIDs: [Int64]
+    }
+
+    /// Parses the first frame of `data` (the layout `docs/cli.md` documents).
+    static func firstFrame(_ data: Data) throws -> Frame {
+        let bytes = [UInt8](data)
+        try #require(bytes.count > 12 && String(decoding: bytes[0..<8], as: UTF8.self) == "TDBATCH1")
+        let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[12..<(12 + length)])) as? [String: Any])
+        let n = try #require(header["n"] as? Int), c = try #require(header["c"] as? Int)
+        let h = try #require(header["h"] as? Int), w = try #require(header["w"] as? Int), k = try #require(header["k"] as? Int)
+        var offset = 12 + length
+        func read<T>(_ count: Int, as: T.Type) throws -> [T] {
+            let size = count * MemoryLayout<T>.size
+            try #require(offset + size <= bytes.count)
+            defer { offset += size }
+            return bytes[offset..<(offset + size)].withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+        }
+        let images = try read(n * c * h * w, as: Float.self)
+        _ = try read(n * k, as: Int32.self)
+        _ = try read(n * k, as: Float.self)
+        _ = try read(n, as: Int64.self)
+        return Frame(header: header, images: images, sampleIDs: try read(n, as: Int64.self))
+    }
+
+    @Test func streamFramesAreTheLibrarysBatchesByteForByte() throws {
+        let (p, out, err) = try CLI.start(["stream", "--store", Self.store, "--data", Self.data, "--batch", "32", "--limit", "1",
+                                           "--format", "tdb"])
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(e)")
+        let frame = try Self.firstFrame(data)
+        // The library's first batch under the same (default) order seed: the order is a function of seed and
+        // epoch only, and replay gives the same pixels, so the frame holds exactly its samples and floats.
+        let loader = try Loader(storePaths: [Self.store], data: Self.data, options: LoaderOptions(batch: 32))
+        let batch = try #require(try loader.batches(epoch: 0).next())
+        #expect(frame.header["n"] as? Int == 32)
+        #expect(frame.sampleIDs == batch.sampleIDs.map { Int64($0) })
+        #expect(frame.images.map(\.bitPattern) == batch.images.map(\.bitPattern))
     }
 
     @Test func trainRunsResumesAndWritesAPredictableCheckpoint() throws {
