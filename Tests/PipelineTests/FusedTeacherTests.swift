@@ -15,23 +15,25 @@ import Testing
     static let policy = repo + "/examples/policy-fashion-mnist.json"
 
     /// An ImageFolder of the first 300 Fashion-MNIST test images (PNG, by class).
-    static let folder: String = {
+    static let built = Result { () throws -> String in
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-fmnist-\(UUID().uuidString)").path
-        let source = try! IDXSource(fashionMNIST: "test")
+        let source = try IDXSource(fashionMNIST: "test")
         for id in 0..<300 {
             let label = source.sample(id).label
             let classDir = dir + "/" + String(format: "%02d", label)
-            try! FileManager.default.createDirectory(atPath: classDir, withIntermediateDirectories: true)
-            let png = try! PNG.encode(try! source.image(id))
-            try! Data(png).write(to: URL(fileURLWithPath: classDir + "/\(id).png"))
+            try FileManager.default.createDirectory(atPath: classDir, withIntermediateDirectories: true)
+            let png = try PNG.encode(try source.image(id))
+            try Data(png).write(to: URL(fileURLWithPath: classDir + "/\(id).png"))
         }
         return dir
-    }()
+    }
+    /// The shared image folder; a failure to build it fails each test that uses it instead of crashing the run.
+    static var folder: String { get throws { try built.get() } }
 
     func store(fused: Bool) throws -> (String, PrecomputeSummary) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-fused-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var o = PrecomputeOptions(data: Self.folder, teacher: Self.teacher, policy: Self.policy, epochs: 1, topK: 5, seed: 3,
+        var o = PrecomputeOptions(data: try Self.folder, teacher: Self.teacher, policy: Self.policy, epochs: 1, topK: 5, seed: 3,
                                   out: dir + "/s.tdstore", chunkRecords: 128, batch: 64, threads: 2)
         o.fusedTeacher = fused
         let summary = try PrecomputeJob(options: o).run()
@@ -63,7 +65,7 @@ import Testing
 
     @Test func resumingWithTheOtherSettingIsRefusedAndVerifyFollowsTheStore() throws {
         let (path, _) = try store(fused: false)
-        var o = PrecomputeOptions(data: Self.folder, teacher: Self.teacher, policy: Self.policy, epochs: 2, topK: 5, seed: 3,
+        var o = PrecomputeOptions(data: try Self.folder, teacher: Self.teacher, policy: Self.policy, epochs: 2, topK: 5, seed: 3,
                                   out: path, chunkRecords: 128, batch: 64, threads: 2)
         o.fusedTeacher = true
         #expect {

@@ -9,15 +9,17 @@ import Testing
 @Suite struct LoaderTests {
     static let data = "synthetic-images:150:40x36x3:5:12"
     /// A 2-epoch store of 150 samples in 16-record chunks (synthetic teacher: fast).
-    static let store: String = {
+    static let built = Result { () throws -> String in
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-loader-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try! Data(AugmentPolicy.tinyViT(outputSize: 32).canonicalJSON().utf8).write(to: URL(fileURLWithPath: dir + "/policy.json"))
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(AugmentPolicy.tinyViT(outputSize: 32).canonicalJSON().utf8).write(to: URL(fileURLWithPath: dir + "/policy.json"))
         let out = dir + "/s.tdstore"
-        _ = try! PrecomputeJob(options: PrecomputeOptions(data: data, teacher: "synthetic:12", policy: dir + "/policy.json", epochs: 2,
+        _ = try PrecomputeJob(options: PrecomputeOptions(data: data, teacher: "synthetic:12", policy: dir + "/policy.json", epochs: 2,
                                                           topK: 4, seed: 3, out: out, chunkRecords: 16, batch: 16)).run()
         return out
-    }()
+    }
+    /// The shared store; a failure to build it fails each test that uses it instead of crashing the run.
+    static var store: String { get throws { try built.get() } }
 
     func loader(batch: Int = 10, rank: Int = 0, world: Int = 1, dropLast: Bool = true, workers: Int = 2, seed: UInt64 = 1) throws -> Loader {
         try Loader(storePaths: [Self.store], data: Self.data,

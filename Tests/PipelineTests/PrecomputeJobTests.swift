@@ -4,9 +4,9 @@ import Testing
 import Store
 
 @Suite struct PrecomputeJobTests {
-    func tempPath(_ name: String) -> String {
+    func tempPath(_ name: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-pipeline-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.appendingPathComponent(name).path
     }
 
@@ -22,11 +22,11 @@ import Store
 
     @Test(arguments: ValueCodec.allCases)
     func stoppedAndResumedRunEqualsUninterruptedRun(codec: ValueCodec) throws {
-        let full = tempPath("full.tdstore")
+        let full = try tempPath("full.tdstore")
         let s1 = try PrecomputeJob(options: options(full, codec: codec)).run()
         #expect(s1.recordsWritten == 6000 && !s1.interrupted)
 
-        let part = tempPath("part.tdstore")
+        let part = try tempPath("part.tdstore")
         let job = PrecomputeJob(options: options(part, codec: codec))
         var calls = 0
         job.shouldStop = { calls += 1; return calls == 16 }  // polled once per batch: stop part-way
@@ -44,25 +44,25 @@ import Store
     }
 
     @Test func extendingEpochsComputesOnlyTheNewOnes() throws {
-        let a = tempPath("a.tdstore")
+        let a = try tempPath("a.tdstore")
         _ = try PrecomputeJob(options: options(a, epochs: 1)).run()
         let s = try PrecomputeJob(options: options(a, epochs: 3)).run()
         #expect(s.recordsWritten == 6000 && s.recordsSkipped == 3000)
-        let b = tempPath("b.tdstore")
+        let b = try tempPath("b.tdstore")
         _ = try PrecomputeJob(options: options(b, epochs: 3)).run()
         #expect(try digest(a) == digest(b))
     }
 
     @Test func aDifferentTopKOnAnExistingStoreIsRefused() throws {
-        let a = tempPath("a.tdstore")
+        let a = try tempPath("a.tdstore")
         _ = try PrecomputeJob(options: options(a, k: 5)).run()
         #expect(throws: PipelineError.store(.metadataMismatch(path: a, field: "top-K", stored: "5", requested: "7"))) {
             try PrecomputeJob(options: options(a, k: 7)).run()
         }
     }
 
-    @Test func badSettingsNameTheField() {
-        let out = tempPath("x")
+    @Test func badSettingsNameTheField() throws {
+        let out = try tempPath("x")
         var o = options(out)
         o.teacher = "resnet50.pt"
         #expect(throws: PipelineError.self) { try PrecomputeJob(options: o).run() }
@@ -81,7 +81,7 @@ import Store
     /// q8 meets its fidelity goal on teacher-like records: mean KL ≤ 1e-3 nats.
     @Test(arguments: [10, 100])
     func q8FidelityIsWithinBudget(k: Int) throws {
-        let out = tempPath("q8.tdstore")
+        let out = try tempPath("q8.tdstore")
         let o = PrecomputeOptions(data: "synthetic:2000", teacher: "synthetic:1000", epochs: 1, topK: k, codec: .q8, seed: 1, out: out)
         _ = try PrecomputeJob(options: o).run()
         let report = try InspectReport.make(path: out)

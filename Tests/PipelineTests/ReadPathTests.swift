@@ -9,7 +9,7 @@ import Testing
     func fileDigest(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
     @Test func readingAStoreNeverWritesIt() throws {
-        let dir = TrainJobTests.setup.dir + "/readonly-\(UUID().uuidString)"
+        let dir = try TrainJobTests.setup.dir + "/readonly-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/s.tdstore"
         try FileManager.default.copyItem(atPath: TrainJobTests.setup.store, toPath: path)

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct VerifyJobTests {
     func copyOfStore() throws -> String {
-        let path = TrainJobTests.setup.dir + "/verify-\(UUID().uuidString).tdstore"
+        let path = try TrainJobTests.setup.dir + "/verify-\(UUID().uuidString).tdstore"
         try FileManager.default.copyItem(atPath: TrainJobTests.setup.store, toPath: path)
         return path
     }

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func randomFlipsAndTruncationsNeverGiveSilentlyWrongRecords() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let original = dir.path("clean.tdstore")
         _ = try PrecomputeJob(options: PrecomputeOptions(data: "synthetic:1500", teacher: "synthetic:100", epochs: 2, topK: 5,

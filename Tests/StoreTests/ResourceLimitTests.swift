@@ -112,7 +112,7 @@ import Testing
     /// End to end: a store whose chunk row claims 2^40 decoded bytes, or 2^32 − 1 records, reads as a
     /// corrupt chunk naming its epoch and chunk.
     @Test func aStoreRowWithHugeClaimsReadsAsACorruptChunk() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         for (column, value) in [("raw_bytes", Int64(1) << 40), ("record_count", Int64(0xFFFF_FFFF))] {
             let path = dir.path("\(column).tdstore")

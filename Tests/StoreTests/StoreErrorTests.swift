@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aFileThatIsNotSQLiteIsRefused() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = dir.path("text.tdstore")
         try Data("hello, this is not a database at all, just some text".utf8).write(to: URL(fileURLWithPath: path))
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func anSQLiteFileWithoutOurTablesIsRefused() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = dir.path("other.sqlite")
         try withRawDatabase(path) { db in try db.execute(sql: "CREATE TABLE t (x)") }
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aNewerFormatVersionIsRefused() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = try makeStore(dir)
         try withRawDatabase(path) { db in try db.execute(sql: "UPDATE metadata SET format_version = 99") }
@@ -64,7 +64,7 @@ import Testing
 
     /// Flipping any byte inside a chunk's blob gives a corrupt-chunk error naming epoch and chunk, never wrong data.
     @Test func flippedBytesInAChunkAreDetected() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = try makeStore(dir)
         var rng = TestRNG(7)
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func aWrongChecksumIsReported() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = try makeStore(dir)
         try withRawDatabase(path) { db in try db.execute(sql: "UPDATE chunks SET checksum = checksum + 1 WHERE chunk = 2") }
@@ -105,7 +105,7 @@ import Testing
 
     /// Truncating the file anywhere gives an error (or, when the cut spares every chunk, correct data).
     @Test func truncatedFilesFailCleanly() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = try makeStore(dir, records: 2000, chunk: 200)
         let full = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func recordsOutOfRangeAreRefusedOnWrite() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let w = try StoreWriter(path: dir.path("w"), metadata: testMetadata(c: 100, k: 3, samples: 10))
         let cases: [(TargetRecord, String)] = [
@@ -158,7 +158,7 @@ import Testing
     }
 
     @Test func reopeningWithOtherSettingsIsRefusedNamingTheField() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = try makeStore(dir)
         var meta = testMetadata(c: 1000, k: 10, epochs: 1, samples: 300, chunk: 100)
@@ -176,7 +176,7 @@ import Testing
     }
 
     @Test func aSecondWriterIsRefusedWhileTheFirstHoldsTheStore() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = dir.path("two.tdstore")
         let meta = testMetadata(c: 100, k: 3, samples: 10)

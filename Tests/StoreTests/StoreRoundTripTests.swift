@@ -13,7 +13,7 @@ import Testing
         let chunk = [1, 7, 64, 500][Int.random(in: 0..<4, using: &rng)]
         let samples = Int.random(in: 1...300, using: &rng)
         let derived = trial % 3 != 0
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = dir.path("s.tdstore")
         let meta = testMetadata(c: c, k: k, codec: codec, epochs: 2, samples: samples, chunk: chunk, seed: UInt64(trial))
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func fp16ValuesAreTheExactHalfPrecisionBits() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         let path = dir.path("h.tdstore")
         let w = try StoreWriter(path: path, metadata: testMetadata(c: 100, k: 3, samples: 10))
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func digestIgnoresChunkingAndWriteOrder() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         var rng = TestRNG(5)
         var records: [TargetRecord] = []
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func derivedSeedsCostNoBytes() throws {
-        let dir = TempDir()
+        let dir = try TempDir()
         defer { dir.cleanup() }
         var sizes: [Int] = []
         for derived in [true, false] {

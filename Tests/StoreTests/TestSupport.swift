@@ -5,9 +5,9 @@ import GRDB
 /// A fresh temporary directory, removed by the caller via `cleanup()`.
 struct TempDir {
     let url: URL
-    init() {
+    init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     func cleanup() { try? FileManager.default.removeItem(at: url) }

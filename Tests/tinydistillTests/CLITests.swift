@@ -41,9 +41,9 @@ struct CLI {
     }
 }
 
-func tempDir() -> URL {
+func tempDir() throws -> URL {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("tinydistill-cli-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
     return d
 }
 
@@ -70,7 +70,7 @@ func tempDir() -> URL {
         let r = try CLI.run(["inspect", "/nonexistent/run.tdstore"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("/nonexistent/run.tdstore"))
-        let d = tempDir()
+        let d = try tempDir()
         let junk = d.appendingPathComponent("junk.tdstore")
         try Data(repeating: 0x41, count: 5000).write(to: junk)
         let j = try CLI.run(["inspect", junk.path])
@@ -79,7 +79,7 @@ func tempDir() -> URL {
     }
 
     @Test func precomputeThenInspectJSON() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let store = d.appendingPathComponent("s.tdstore").path
         let p = try CLI.run(["precompute", "--data", "synthetic:5000", "--teacher", "synthetic:1000", "--epochs", "2", "--topk", "10", "--out", store, "--json"])
         #expect(p.status == 0, "\(p.stderr)")
@@ -104,7 +104,7 @@ func tempDir() -> URL {
     /// SIGKILL mid-run leaves a valid store of whole chunks; re-running finishes it with exactly the
     /// records of an uninterrupted run.
     @Test func killedPrecomputeResumesToTheSameRecords() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let killed = d.appendingPathComponent("killed.tdstore").path
         let clean = d.appendingPathComponent("clean.tdstore").path
         let args = ["precompute", "--data", "synthetic:40000", "--teacher", "synthetic:1000", "--epochs", "1", "--topk", "10", "--chunk-records", "500", "--seed", "5"]
@@ -133,7 +133,7 @@ func tempDir() -> URL {
     }
 
     @Test func sigintFinishesTheChunkAndSaysHowToResume() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let store = d.appendingPathComponent("int.tdstore").path
         let (p, _, err) = try CLI.start(["precompute", "--data", "synthetic:400000", "--teacher", "synthetic:1000", "--epochs", "1", "--topk", "10", "--out", store])
         let deadline = Date().addingTimeInterval(60)

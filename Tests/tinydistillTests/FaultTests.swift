@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func aFullDiskStopsCleanlyAndTheStoreResumesOnceSpaceExists() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let store = d.appendingPathComponent("full.tdstore").path
         let clean = d.appendingPathComponent("clean.tdstore").path
         let args = ["precompute", "--data", "synthetic:20000", "--teacher", "synthetic:1000", "--epochs", "1", "--topk", "10",
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func readersDuringAWriteSeeOnlyWholeChunksAndNeverFail() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let store = d.appendingPathComponent("live.tdstore").path
         let (p, _, _) = try CLI.start(["precompute", "--data", "synthetic:150000", "--teacher", "synthetic:1000", "--epochs", "1",
                                        "--topk", "10", "--chunk-records", "1000", "--out", store])

@@ -24,7 +24,7 @@ import Testing
     /// SIGKILL at random moments (after a random number of committed chunks plus a random delay), resumed
     /// after each kill: the final store equals an uninterrupted run's.
     @Test func killedAtRandomMomentsAndResumedEqualsUninterrupted() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let killed = d.appendingPathComponent("killed.tdstore").path
         let clean = d.appendingPathComponent("clean.tdstore").path
         var rng = SystemRandomNumberGenerator()
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func sigintFinishesTheBatchAndSaysHowToResume() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let store = d.appendingPathComponent("int.tdstore").path
         let (p, _, err) = try CLI.start(args(store, samples: 20000))
         let deadline = Date().addingTimeInterval(60)
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func rankAndWorldComeFromTheEnvironment() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let store = d.appendingPathComponent("r1.tdstore").path
         let r = try CLI.run(args(store, samples: 60) + ["--json"], environment: ["RANK": "1", "WORLD_SIZE": "3"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func strictTurnsBadSamplesIntoFailure() throws {
-        let d = tempDir()
+        let d = try tempDir()
         let root = d.appendingPathComponent("images").path
         try FileManager.default.createDirectory(atPath: root + "/a", withIntermediateDirectories: true)
         let png = try PNG.encode(Image(width: 30, height: 30, channels: 1, pixels: (0..<900).map { UInt8($0 % 256) }))

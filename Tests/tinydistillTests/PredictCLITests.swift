@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func badInputsNameTheFileAtFault() throws {
-        let dir = tempDir()
+        let dir = try tempDir()
         let junk = dir.appendingPathComponent("junk.png").path
         try Data("not an image".utf8).write(to: URL(fileURLWithPath: junk))
         let common = ["predict", "--model", Self.reference + "/weights.safetensors", "--arch", Self.reference + "/config.json"]

@@ -9,7 +9,7 @@ import Testing
 /// into a store (`../secret.png`, `/etc/passwd`) change nothing that is read.
 @Suite struct StoreKeyPathSafetyTests {
     @Test func tamperedKeysInAStoreAreNeverOpened() throws {
-        let d = tempDir()
+        let d = try tempDir()
         defer { try? FileManager.default.removeItem(at: d) }
         let root = d.appendingPathComponent("data")
         for (i, name) in ["a/0.png", "a/1.png", "b/2.png", "b/3.png"].enumerated() {

@@ -3,6 +3,12 @@ import Pipeline
 import Store
 import Testing
 
+/// A command of the fixture set-up failed.
+struct CLIFailed: Error, CustomStringConvertible {
+    let stderr: String
+    var description: String { "the fixture's command failed: \(stderr)" }
+}
+
 /// stream and train through the binary, and the Python consumer of `stream --format tdb`.
 @Suite struct StreamTrainCLITests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -10,17 +16,20 @@ import Testing
     static let data = "synthetic-images:200:30x30x1:4:10"
 
     /// A small store made with the synthetic teacher (no model needed).
-    static let store: String = {
-        let d = tempDir().appendingPathComponent("s.tdstore").path
-        let r = try! CLI.run(["precompute", "--data", data, "--teacher", "synthetic:10", "--policy", policy, "--epochs", "2",
+    static let built = Result { () throws -> String in
+        let d = try tempDir().appendingPathComponent("s.tdstore").path
+        let r = try CLI.run(["precompute", "--data", data, "--teacher", "synthetic:10", "--policy", policy, "--epochs", "2",
                               "--topk", "3", "--chunk-records", "50", "--out", d])
-        precondition(r.status == 0, r.stderr)
+        guard r.status == 0 else { throw CLIFailed(stderr: r.stderr) }
         return d
-    }()
+    }
+    /// The shared store; a failure to build it fails each test that uses it instead of crashing the run.
+    static var store: String { get throws { try built.get() } }
 
     @Test func pythonReadsTheBatchFramesWithNumpy() throws {
         let consumer = Self.repo.appendingPathComponent("examples/stream_consumer.py").path
-        let script = "'\(CLI.binary.path)' stream --store '\(Self.store)' --data '\(Self.data)' --batch 32 --limit 4 --format tdb | /usr/bin/python3 '\(consumer)'"
+        let store = try Self.store
+        let script = "'\(CLI.binary.path)' stream --store '\(store)' --data '\(Self.data)' --batch 32 --limit 4 --format tdb | /usr/bin/python3 '\(consumer)'"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script]
@@ -88,8 +97,8 @@ import Testing
     }
 
     @Test func trainRunsResumesAndWritesAPredictableCheckpoint() throws {
-        let out = tempDir().appendingPathComponent("run").path
-        let args = ["train", "--store", Self.store, "--data", Self.data, "--arch", "tinyvit-mini", "--epochs", "1", "--batch", "50",
+        let out = try tempDir().appendingPathComponent("run").path
+        let args = try ["train", "--store", Self.store, "--data", Self.data, "--arch", "tinyvit-mini", "--epochs", "1", "--batch", "50",
                     "--threads", "1", "--eval", Self.data, "--eval-limit", "40", "--out", out, "--json"]
         let r = try CLI.run(args)
         #expect(r.status == 0, "\(r.stderr)")
@@ -113,9 +122,9 @@ import Testing
     }
 
     @Test func twoProcessesTrainOneModelWithGloo() throws {
-        let out = tempDir().appendingPathComponent("ddp").path
+        let out = try tempDir().appendingPathComponent("ddp").path
         let port = String(Int.random(in: 20000...60000))
-        let args = ["train", "--store", Self.store, "--data", Self.data, "--arch", "tinyvit-mini", "--epochs", "1", "--batch", "25",
+        let args = try ["train", "--store", Self.store, "--data", Self.data, "--arch", "tinyvit-mini", "--epochs", "1", "--batch", "25",
                     "--threads", "1", "--workers", "1", "--out", out, "--json"]
         let ranks = try (0..<2).map { rank in
             try CLI.start(args, environment: ["RANK": "\(rank)", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port])
