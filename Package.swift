@@ -1,5 +1,17 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// Store and Images parse untrusted bytes (store files, images), so they keep Swift's bounds and overflow
+// checks in every build. Augment is built with -Ounchecked in release: its inputs are images of
+// validated size and parameters that AugParams.decode clamps inside them, fuzzed with checks on
+// (FuzzPolicy); Benchmarks/scripts/ounchecked-cost.sh measures what the checks cost each module
+// (results/ounchecked-cost.md). For that comparison only, TINYDISTILL_OUNCHECKED=all builds all three
+// with -Ounchecked and TINYDISTILL_OUNCHECKED=none builds all three checked.
+let ounchecked = ProcessInfo.processInfo.environment["TINYDISTILL_OUNCHECKED"]
+let unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let parserSettings: [SwiftSetting] = ounchecked == "all" ? unchecked : []
+let augmentSettings: [SwiftSetting] = ounchecked == "none" ? [] : unchecked
 
 let package = Package(
     name: "TinyDistill",
@@ -43,13 +55,13 @@ let package = Package(
         .target(
             name: "Images",
             dependencies: ["DetCore", "CTurboJPEG", "CImageCodecs"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: parserSettings
         ),
         // Augmentation: policy, seed → explicit parameters, Pillow-exact pixel operations.
         .target(
             name: "Augment",
             dependencies: ["DetCore"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: augmentSettings
         ),
         // The compressed SQLite logit store: schema, chunk codec, writer, reader.
         .target(
@@ -59,7 +71,7 @@ let package = Package(
                 "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: parserSettings
         ),
         // The one C++ target: libtorch behind a plain C interface (Debian: libtorch-dev).
         .target(
@@ -127,8 +139,7 @@ let package = Package(
         .executableTarget(
             name: "StoreThroughput",
             dependencies: ["Store", "Pipeline"],
-            path: "Benchmarks/StoreThroughput",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            path: "Benchmarks/StoreThroughput"
         ),
         // Batch-1 / batch-64 latency, fused and unfused, on 1 and 2 threads (Benchmarks/scripts/model-latency.sh).
         .executableTarget(

@@ -37,7 +37,8 @@ public enum VerifyJob {
         var replay: VerifyReport.Replay?
         if let teacherSpec = teacher {
             guard let source, datasetState == "match" else {
-                throw .invalid(field: "teacher", value: teacherSpec, why: "replay needs --data with the store's dataset")
+                throw .invalid(field: "data", value: data ?? "(none)",
+                               why: "replaying with the teacher \(teacherSpec) needs the dataset the store indexes")
             }
             guard policy != nil || !source.hasImages else {
                 throw .invalid(field: "teacher", value: teacherSpec, why: "the store's augmentation policy is unusable (see its problem)")

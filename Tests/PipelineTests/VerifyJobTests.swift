@@ -21,6 +21,21 @@ import Testing
         #expect(replay.top1Agreement == 1 && replay.topKSetAgreement == 1 && replay.identicalValues == 1 && replay.maxAbsDelta == 0, "\(replay)")
     }
 
+    @Test func aStoreWithoutImagesVerifiesAgainstItsSyntheticDatasetAndReplays() throws {
+        // verify --data takes every source precompute takes, synthetic:N included (labels only; the
+        // synthetic teacher reads each record's seed).
+        let path = try TrainJobTests.setup.dir + "/synthetic-\(UUID().uuidString).tdstore"
+        _ = try PrecomputeJob(options: PrecomputeOptions(data: "synthetic:500", teacher: "synthetic:10", epochs: 2, topK: 3,
+                                                         seed: 5, out: path, chunkRecords: 64)).run()
+        let report = try VerifyJob.run(paths: [path], data: "synthetic:500", teacher: "synthetic:10", arch: nil, sample: 50)
+        #expect(report.ok && report.dataset == "match" && report.records == 1000, "\(report.problems)")
+        let replay = try #require(report.replay)
+        #expect(replay.records == 50 && replay.identicalValues == 1)
+        // Another class count labels the samples differently: a different dataset.
+        let other = try VerifyJob.run(paths: [path], data: "synthetic:500:7", teacher: nil, arch: nil)
+        #expect(other.dataset == "mismatch" && !other.ok)
+    }
+
     @Test func aFlippedPayloadByteIsACorruptChunk() throws {
         let path = try copyOfStore()
         let db = try DatabaseQueue(path: path)

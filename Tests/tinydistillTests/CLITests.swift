@@ -101,6 +101,21 @@ func tempDir() throws -> URL {
         #expect(none.status == 1)
     }
 
+    @Test func verifyTakesTheSyntheticDatasetPrecomputeTook() throws {
+        let store = try tempDir().appendingPathComponent("s.tdstore").path
+        let p = try CLI.run(["precompute", "--data", "synthetic:300", "--teacher", "synthetic:10", "--epochs", "1", "--topk", "3", "--out", store])
+        #expect(p.status == 0, "\(p.stderr)")
+        let v = try CLI.run(["verify", store, "--data", "synthetic:300", "--teacher", "synthetic:10", "--all", "--json"])
+        #expect(v.status == 0, "\(v.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [String: Any])
+        #expect(report["ok"] as? Bool == true && report["dataset"] as? String == "match")
+        let replay = try #require(report["replay"] as? [String: Any])
+        #expect(replay["records"] as? Int == 300 && replay["identical_values"] as? Double == 1)
+        // A malformed one names the flag.
+        let bad = try CLI.run(["verify", store, "--data", "synthetic:x"])
+        #expect(bad.status == 2 && bad.stderr.contains("--data synthetic:x"), "\(bad.stderr)")
+    }
+
     /// SIGKILL mid-run leaves a valid store of whole chunks; re-running finishes it with exactly the
     /// records of an uninterrupted run.
     @Test func killedPrecomputeResumesToTheSameRecords() throws {
