@@ -49,6 +49,9 @@ public struct TrainOptions: Sendable, Codable, Equatable {
     public var world: Int = 1
     public var masterAddr: String = "127.0.0.1"
     public var masterPort: Int = 29500
+    /// Seconds the rendezvous and every collective may wait for the other ranks before a lost rank is an
+    /// error.
+    public var timeout: Double = 60
 
     public init(store: [String], data: String, arch: String, epochs: Int, batch: Int = 128, lr: Double = 1e-3,
                 minLR: Double = 1e-5, warmupEpochs: Double = 1, weightDecay: Double = 0.05, clipGrad: Double = 5,
@@ -79,33 +82,38 @@ public struct TrainOptions: Sendable, Codable, Equatable {
         self.evalLimit = evalLimit
     }
 
-    /// The fields that must not change when a run resumes (threads, workers, eval and checkpoint cadence may).
+    /// The settings of the run, as stored in its checkpoint (``sameRun(stored:)`` compares them).
     var identity: String {
-        var copy = self
-        copy.workers = 0
-        copy.threads = 0
-        copy.eval = nil
-        copy.evalLimit = nil
-        copy.checkpointEvery = 0
-        copy.out = ""
-        copy.rank = 0
-        copy.masterAddr = ""
-        copy.masterPort = 0
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? enc.encode(copy)) ?? Data(), as: UTF8.self)
+        return String(decoding: (try? enc.encode(self)) ?? Data(), as: UTF8.self)
     }
 
-    /// The first setting (by name) whose value differs between two ``identity`` documents, or nil when
-    /// they cannot be compared.
-    static func firstDifference(_ a: String, _ b: String) -> String? {
-        guard let x = try? JSONSerialization.jsonObject(with: Data(a.utf8)) as? [String: Any],
-              let y = try? JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any] else { return nil }
-        for key in Set(x.keys).union(y.keys).sorted() {
-            let u = x[key].map { "\($0)" }, v = y[key].map { "\($0)" }
-            if u != v { return key }
+    /// Settings a resume may change: threads, workers, evaluation, checkpoint cadence, the folder, where
+    /// this rank runs and how long it waits. `batch` and `world` may change together as long as the
+    /// global batch (batch × world) stays: the run then sees the same samples at every step.
+    static let resumable: Set<String> = ["workers", "threads", "eval", "evalLimit", "checkpointEvery", "out", "rank",
+                                         "masterAddr", "masterPort", "timeout", "batch", "world"]
+
+    /// How a stored identity differs from this run's settings: nil when it is the same run, else the first
+    /// setting (by name) that differs, `globalBatch` when batch × world changed.
+    func difference(fromStored stored: String) -> String? {
+        guard var old = (try? JSONSerialization.jsonObject(with: Data(stored.utf8))) as? [String: Any],
+              var new = (try? JSONSerialization.jsonObject(with: Data(identity.utf8))) as? [String: Any] else {
+            return "settings (the checkpoint's record of them does not parse)"
+        }
+        if Self.globalBatch(old) != batch * world { return "globalBatch" }
+        for key in Self.resumable { old[key] = nil; new[key] = nil }
+        for key in Set(old.keys).union(new.keys).sorted() where old[key].map({ "\($0)" }) != new[key].map({ "\($0)" }) {
+            return key
         }
         return nil
+    }
+
+    /// batch × world of a stored identity (a world of 1 when it was not recorded).
+    static func globalBatch(_ identity: [String: Any]) -> Int? {
+        guard let batch = identity["batch"] as? Int else { return nil }
+        return batch * ((identity["world"] as? Int) ?? 1)
     }
 }
 
@@ -154,6 +162,8 @@ public final class TrainJob {
     public var shouldStop: () -> Bool = { false }
     /// Called after each epoch with its log entry.
     public var epochFinished: ((EpochLog) -> Void)?
+    /// Called with facts worth a line in the log (the Gloo device each rank chose).
+    public var notice: ((String) -> Void)?
 
     public init(options: TrainOptions) { self.options = options }
 
@@ -162,7 +172,7 @@ public final class TrainJob {
 
     /// Runs (or resumes) training; returns the log.
     public func run() throws(PipelineError) -> TrainLog {
-        let run = try TrainRun(options: options, mode: mode)
+        let run = try TrainRun(options: options, mode: mode, notice: notice)
         return try run.train(from: run.resume(), job: self)
     }
 }

@@ -21,7 +21,7 @@ final class TrainRun {
     var log: TrainLog
     private var targets: TopKBatch
 
-    init(options o: TrainOptions, mode: String) throws(PipelineError) {
+    init(options o: TrainOptions, mode: String, notice: ((String) -> Void)? = nil) throws(PipelineError) {
         try Settings.checkPositive(o.epochs, field: "epochs")
         try Settings.checkBatch(o.batch)
         try Settings.checkThreads(o.threads)
@@ -32,7 +32,7 @@ final class TrainRun {
                             options: LoaderOptions(batch: o.batch, seed: o.seed, rank: o.rank, world: o.world, workers: o.workers))
         (architecture, model, trainer) = try Self.student(o, loader: loader)
         teacher = try Self.onlineTeacher(o, loader: loader)
-        group = try Self.joinGroup(o, trainer: trainer)
+        group = try Self.joinGroup(o, trainer: trainer, notice: notice)
         (stepsPerEpoch, schedule) = try Self.plan(o, loader: loader)
         evalSource = try o.eval.map { spec throws(PipelineError) in try DataSource.open(spec, field: "eval") }
         log = TrainLog(options: o, architecture: architecture.json, parameters: model.parameterCount, mode: mode, epochs: [])
@@ -71,11 +71,20 @@ final class TrainRun {
 
     /// The Gloo process group of a data-parallel run (nil for one process); the trainer averages its
     /// gradients over it.
-    static func joinGroup(_ o: TrainOptions, trainer: Trainer) throws(PipelineError) -> ProcessGroup? {
+    static func joinGroup(_ o: TrainOptions, trainer: Trainer, notice: ((String) -> Void)?) throws(PipelineError) -> ProcessGroup? {
         guard o.world > 1 else { return nil }
+        guard o.timeout > 0, o.timeout.isFinite else { throw .invalid(field: "timeout", value: "\(o.timeout)", why: "must be a positive number of seconds") }
+        let device: GlooDevice
+        do { device = try GlooDevice.choose(master: o.masterAddr, port: o.masterPort) } catch {
+            throw .invalid(field: "masterAddr", value: o.masterAddr, why: error.description)
+        }
+        notice?("rank \(o.rank) of \(o.world): Gloo on \(device), rendezvous at \(o.masterAddr):\(o.masterPort), timeout \(Int(o.timeout)) s")
         let group: ProcessGroup
-        do { group = try ProcessGroup(host: o.masterAddr, port: o.masterPort, rank: o.rank, world: o.world) } catch {
-            throw .failed(error.description)
+        do {
+            group = try ProcessGroup(host: o.masterAddr, port: o.masterPort, rank: o.rank, world: o.world, device: device,
+                                     timeout: .milliseconds(Int64(o.timeout * 1000)))
+        } catch {
+            throw .failed("\(error.description); every rank must start within --timeout (\(Int(o.timeout)) s) of the others, with the same MASTER_ADDR and MASTER_PORT")
         }
         trainer.use(group)
         return group
@@ -110,17 +119,35 @@ final class TrainRun {
         do { progress = try TrainingCheckpoint.load(into: trainer, from: o.out) } catch {
             throw .failed("\(o.out): cannot resume: \(error.description)")
         }
-        guard progress["tinydistill.train"] == o.identity else {
-            let differs = TrainOptions.firstDifference(progress["tinydistill.train"] ?? "", o.identity)
+        let stored = progress["tinydistill.train"] ?? ""
+        if let differs = o.difference(fromStored: stored) {
+            if differs == "globalBatch", let old = Self.storedShape(stored) {
+                let global = old.batch * old.world
+                let hint = global % o.world == 0
+                    ? "use batch \(global / o.world) at world \(o.world)"
+                    : "\(global) is not a multiple of world \(o.world); resume at a world that divides it"
+                throw .invalid(field: "batch", value: "\(o.batch)",
+                               why: "\(o.out) holds a checkpoint of a run with other settings: a global batch of \(global) (batch \(old.batch) × world \(old.world)); batch × world must stay \(global) for the resumed run to see the same samples at every step: \(hint)")
+            }
             throw .invalid(field: "out", value: o.out,
-                           why: "it holds a checkpoint of a run with other settings (\(differs ?? "store, data, arch, epochs, batch, lr, seed or mode") differs); use another folder or the same settings")
+                           why: "it holds a checkpoint of a run with other settings (\(differs) differs); use another folder or the same settings")
         }
         let epoch = Int(progress["epoch"] ?? "") ?? 0
         if let data = FileManager.default.contents(atPath: o.out + "/log.json"),
            let previous = try? JSONDecoder().decode(TrainLog.self, from: data) {
             log.epochs = previous.epochs.filter { $0.epoch < epoch }
         }
-        return (epoch, Int(progress["position"] ?? "") ?? 0)
+        // The cursor is rank-local records; at another world (same global batch) the step is what carries over.
+        let position = Int(progress["position"] ?? "") ?? 0
+        let oldBatch = Self.storedShape(stored)?.batch ?? o.batch
+        return (epoch, position / oldBatch * o.batch)
+    }
+
+    /// The batch and world a stored identity records.
+    static func storedShape(_ stored: String) -> (batch: Int, world: Int)? {
+        guard let d = (try? JSONSerialization.jsonObject(with: Data(stored.utf8))) as? [String: Any],
+              let batch = d["batch"] as? Int else { return nil }
+        return (batch, (d["world"] as? Int) ?? 1)
     }
 
     /// Trains from `start` to the last epoch, saving a checkpoint after every epoch (and every
@@ -130,7 +157,11 @@ final class TrainRun {
             let entry = try trainEpoch(epoch, from: epoch == start.epoch ? start.position : 0, job: job)
             log.epochs.append(entry)
             try save(epoch: epoch + 1, position: 0)
-            if let group { do { try group.barrier() } catch { throw .failed(error.description) } }
+            if let group {
+                do { try group.barrier() } catch {
+                    throw Self.lostRank(error.description, group: group, options: options, epoch: epoch, step: stepsPerEpoch.prefix(epoch + 1).reduce(0, +))
+                }
+            }
             job.epochFinished?(entry)
         }
         return log
@@ -160,9 +191,10 @@ final class TrainRun {
             if o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < steps {
                 try save(epoch: epoch, position: step * o.batch)
             }
-            if o.world == 1 && job.shouldStop() && step < steps {
+            if job.shouldStop() && step < steps {
+                // Ranks hold the same weights after every step: rank 0's checkpoint is the run's.
                 try save(epoch: epoch, position: step * o.batch)
-                throw .interrupted(resume: "the same train command (it continues from \(o.out), epoch \(epoch), step \(step))")
+                throw .interrupted(resume: "the same train command\(o.world > 1 ? " on every rank" : "") (it continues from \(o.out), epoch \(epoch), step \(step))")
             }
         }
         let seconds = Date().timeIntervalSince(t0)
@@ -172,7 +204,9 @@ final class TrainRun {
                              dataWaitSeconds: stream.waitSeconds, teacherSeconds: teacherSeconds, lr: lr)
         if let group {
             // The log keeps the mean loss over ranks.
-            do { entry.trainLoss = Double(try group.allReduceMean([Float(entry.trainLoss)])[0]) } catch { throw .failed(error.description) }
+            do { entry.trainLoss = Double(try group.allReduceMean([Float(entry.trainLoss)])[0]) } catch {
+                throw Self.lostRank(error.description, group: group, options: o, epoch: epoch, step: globalBase + step)
+            }
         }
         if let evalSource, o.rank == 0 {
             let transform = EvalTransform(size: loader.policy.outputSize, channels: loader.channels,
@@ -210,8 +244,23 @@ final class TrainRun {
                 labels: o.labelsOnly ? batch.labels : nil, learningRate: lr, rngSeed: SplitMix64.mix(o.seed ^ UInt64(global)))
             return (result.loss, teacherSeconds)
         } catch {
+            if let group { throw Self.lostRank(error.description, group: group, options: o, epoch: epoch, step: global) }
             throw .failed("step \(global) (epoch \(epoch)): \(error.description)")
         }
+    }
+
+    /// A collective that failed: a peer died or stopped answering within the timeout. Names the rank that
+    /// was lost when the transport says which peer it lost (world 2: the other one), and how to resume.
+    static func lostRank(_ detail: String, group: ProcessGroup, options o: TrainOptions, epoch: Int, step: Int) -> PipelineError {
+        let lost: String
+        if o.world == 2 {
+            lost = "rank \(1 - o.rank)"
+        } else if let peer = group.rank(named: detail) {
+            lost = "rank \(peer)"
+        } else {
+            lost = "a rank"
+        }
+        return .failed("\(lost) of \(o.world) was lost at step \(step) (epoch \(epoch)): \(detail). The last checkpoint in \(o.out) is intact; restart every rank with the same train command to resume from it")
     }
 
     /// Saves the checkpoint at (epoch, position) and the log (rank 0 only).

@@ -102,6 +102,31 @@ struct TrainerTests {
         #expect(try resumed.optimizerState() == straight.optimizerState())
     }
 
+    @Test func aSaveKilledBetweenItsRenamesIsRolledForward() throws {
+        let b = batch()
+        let trainer = try Trainer(model: try Model(Self.tiny, seed: 9))
+        func step(_ s: Int) throws {
+            _ = try trainer.step(input: b.x, n: 8, c: 3, h: 16, w: 16, indices: b.indices, values: b.values, k: 2,
+                                 labels: nil, learningRate: 1e-3, rngSeed: UInt64(s))
+        }
+        try step(0)
+        let folder = try Fixtures.temporaryFolder()
+        let model = folder + "/" + TrainingCheckpoint.modelFile
+        try TrainingCheckpoint.save(trainer: trainer, progress: ["position": "1"], to: folder)
+        let older = try Data(contentsOf: URL(fileURLWithPath: model))
+        try step(1)
+        try TrainingCheckpoint.save(trainer: trainer, progress: ["position": "2"], to: folder)
+        #expect(!FileManager.default.fileExists(atPath: model + ".next"))
+        // The state a kill between the two renames leaves: the new optimizer, the old model, the new one beside it.
+        try FileManager.default.moveItem(atPath: model, toPath: model + ".next")
+        try older.write(to: URL(fileURLWithPath: model))
+        let resumed = try Trainer(model: try Model(Self.tiny, seed: 77))
+        let progress = try TrainingCheckpoint.load(into: resumed, from: folder)
+        #expect(progress["position"] == "2" && resumed.stepCount == 2)
+        #expect(try resumed.model.state() == trainer.model.state())
+        #expect(!FileManager.default.fileExists(atPath: model + ".next"))
+    }
+
     @Test func weightDecayAndLayerDecayFollowTheReferenceRules() throws {
         let trainer = try Trainer(model: try Model(Self.tiny), config: TrainerConfig(layerLRDecay: 0.5))
         #expect(!trainer.appliesWeightDecay(to: "head.bias"))

@@ -56,6 +56,21 @@ import Testing
         }
     }
 
+    /// What makes elastic resume exact in samples: a step of W ranks with batch b takes global positions
+    /// [s·W·b, (s+1)·W·b), so any world with the same global batch sees the same samples at every step.
+    @Test func everyWorldWithTheSameGlobalBatchSeesTheSameSamplesPerStep() throws {
+        func steps(world: Int, batch: Int) throws -> [Set<Int>] {
+            let ranks = try (0..<world).map { try all(try loader(batch: batch, rank: $0, world: world), epoch: 1) }
+            #expect(Set(ranks.map(\.count)).count == 1)   // equal step counts on every rank
+            return (0..<ranks[0].count).map { s in Set(ranks.flatMap { $0[s].sampleIDs }) }
+        }
+        let one = try steps(world: 1, batch: 12)
+        #expect(one.count == 12)   // ⌊150 / 12⌋
+        #expect(try steps(world: 2, batch: 6) == one)
+        #expect(try steps(world: 3, batch: 4) == one)
+        #expect(try steps(world: 4, batch: 3) == one)
+    }
+
     @Test func resumingFromACursorGivesTheSameBatches() throws {
         let l = try loader(batch: 8)
         let full = try all(l, epoch: 0)

@@ -246,11 +246,20 @@ int32_t td_trainer_decays(const td_trainer *trainer, const char *name);
 
 typedef struct td_group td_group;
 
-/** Joins a Gloo process group; rank 0 serves the rendezvous store at host:port (env:// style). */
-int32_t td_group_create_tcp(const char *host, int32_t port, int32_t rank, int32_t world, td_group **out);
-/** Joins a Gloo process group through a file every rank can reach. */
-int32_t td_group_create_file(const char *path, int32_t rank, int32_t world, td_group **out);
+/**
+ * Joins a Gloo process group; rank 0 serves the rendezvous store at host:port (env:// style). This rank's
+ * Gloo device is bound to `interface` when it is non-empty (GLOO_SOCKET_IFNAME), else to `address` (the
+ * address its peers dial: the one this host uses to reach the master). `timeout_ms` bounds the rendezvous
+ * and every collective: a lost peer is an error after at most that long, never a hang.
+ */
+int32_t td_group_create_tcp(const char *host, int32_t port, int32_t rank, int32_t world, const char *interface,
+                            const char *address, int64_t timeout_ms, td_group **out);
+/** Joins a Gloo process group through a file every rank can reach (all ranks on this host, loopback). */
+int32_t td_group_create_file(const char *path, int32_t rank, int32_t world, int64_t timeout_ms, td_group **out);
 void td_group_free(td_group *group);
+/** Rank `rank`'s Gloo device as it described itself at the rendezvous (its address included); NULL when out
+ * of range. The string lives as long as the group. */
+const char *td_group_device(const td_group *group, int32_t rank);
 /** Averages `count` floats across ranks in place. */
 int32_t td_group_allreduce_mean(td_group *group, float *values, int64_t count);
 /** Waits for every rank. */
