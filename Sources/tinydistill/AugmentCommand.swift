@@ -10,10 +10,11 @@ struct AugmentCommand: ParsableCommand {
         commandName: "augment",
         abstract: "Render a grid of augmented views of one image, with each view's decoded parameters.",
         discussion: """
-            The first tile is the whole image resized to the output size; then one tile per seed (seeds
-            FIRST, FIRST+1, …) with RandomResizedCrop, flip, RandAugment and random erasing (shown as the
-            noise it becomes) exactly as precompute and the loader replay them. The parameters of every
-            view are printed (or written as JSON with --json).
+            The first tile is the whole image resized to the output size; then one tile per seed (seeds \
+            FIRST, FIRST+1, …) with RandomResizedCrop, flip, RandAugment and random erasing (shown as the \
+            noise it becomes) exactly as precompute and the loader replay them. The parameters of every \
+            view are printed (or written as JSON with --json: the image, the grid, the policy hash and \
+            per view its seed, crop, flip, operations and erased box).
 
             Examples:
               tinydistill augment photo.jpg --seeds 16 --out grid.png

@@ -9,12 +9,19 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Top-1 and top-5 accuracy of a model on a labelled dataset (the reference's eval transform).",
         discussion: """
-            Checkpoints written by tinydistill record their architecture and normalisation; other weights
-            need --arch (and --mean/--std when not ImageNet's).
+            Preprocessing is the reference's evaluation transform (shorter side resized to size/0.875, \
+            centre crop, normalised). Checkpoints written by tinydistill record their architecture and \
+            normalisation; other safetensors weights need --arch and are normalised with ImageNet's \
+            mean/std; a .pt file is loaded as TorchScript and needs --image-size and --in-chans when they \
+            are not 224 and 3.
+
+            --json prints one object with keys top1, top5, samples, parameters and seconds.
 
             Examples:
-              tinydistill evaluate --model runs/kd/model.safetensors --data fashion-mnist:test
-              tinydistill evaluate --model teacher.pt --image-size 32 --in-chans 1 --data fashion-mnist:test --json
+              tinydistill evaluate --model runs/kd/model.safetensors \\
+                  --data fashion-mnist:test
+              tinydistill evaluate --model teacher.pt --image-size 32 --in-chans 1 \\
+                  --data fashion-mnist:test --json
             """
     )
 

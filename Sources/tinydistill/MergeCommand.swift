@@ -8,9 +8,11 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Combine the shard files of one precompute run into a single store file.",
         discussion: """
-            Every shard (one per rank) must be given, as files or a folder; they must come from the same
-            run. Records are decoded, checked and re-encoded; the result's inspect digest equals the
+            Every shard (one per rank) must be given, as files or a folder; they must come from the same \
+            run. Records are decoded, checked and re-encoded; the result's inspect digest equals the \
             shards' digest. The output must not exist.
+
+            --json prints one object with keys records, shards and out.
 
             Example:
               tinydistill merge shards/ --out run.tdstore

@@ -13,29 +13,40 @@ struct PrecomputeCommand: ParsableCommand {
         commandName: "precompute",
         abstract: "Run the teacher once over every epoch and sample and store its top-K probabilities.",
         discussion: """
-            Re-running the same command on an existing store resumes it; a store made with another teacher,
-            K, codec, seed or dataset is refused, naming the setting that differs. SIGINT/SIGTERM finish the
-            current chunk and exit with status 130 and the command that resumes.
+            Re-running the same command on an existing store resumes it: only the missing (epoch, sample) \
+            records are computed, and a larger --epochs extends the store. A store made with another \
+            teacher, policy, K, codec, seed or dataset is refused, naming the setting that differs. \
+            SIGINT/SIGTERM finish the batch in flight, keep every chunk committed so far and exit with \
+            status 130, printing the command that resumes.
 
-            Data: an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC (generated
-            images) or synthetic:N[:C] (no images, synthetic teacher only). Each sample of each epoch is
-            decoded, converted to the teacher's channels, augmented from its seed (--policy, default the
-            TinyViT recipe at the teacher's input size), normalised and run through the teacher in batches
-            while worker threads prepare the next batch.
+            Data: an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC[:SEED[:CLASSES]] \
+            (generated images) or synthetic:N[:C] (no images, synthetic teacher only). Each sample of each \
+            epoch is decoded, converted to the teacher's channels, augmented from its seed (--policy, \
+            default the TinyViT recipe at the teacher's input size), normalised and run through the \
+            teacher in batches of --batch, while --threads worker threads decode and augment the next \
+            batch (libtorch runs on as many threads). Thread count and batch size do not change the store.
 
-            Teacher: safetensors weights of a built-in architecture (--arch, or recorded in the file), a
-            TorchScript .pt file, or synthetic:C (teacher-like distributions without a model; on images it
+            Teacher: safetensors weights of a built-in architecture (--arch, or recorded in the file), a \
+            TorchScript .pt file, or synthetic:C (teacher-like distributions without a model; on images it \
             is seeded by a hash of the augmented pixels, so replay can be verified without a model).
 
-            Shards: --rank R --world W (or RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS) take the samples
-            s with s mod W = R of every epoch; each rank writes its own file; `inspect` and `merge` take
-            the set. Bad samples are recorded in the store's failures table and reported; --strict then
-            exits with status 1.
+            Shards: --rank R --world W (or RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS) take the samples s \
+            with s mod W = R of every epoch; each rank writes its own file; `inspect` and `merge` take the \
+            set. Bad samples are recorded in the store's failures table and reported; --strict then exits \
+            with status 1.
+
+            The summary gives the records written, bytes/record, wall time, the teacher's images/s, the \
+            share of wall time outside the teacher and the bad samples; --json prints it as one object \
+            (recordsWritten, recordsSkipped, bytesPerRecord, seconds, recordsPerSecond, interrupted, …).
 
             Examples:
-              tinydistill precompute --data fashion-mnist:train --teacher teacher.safetensors --epochs 4 --topk 10 --out fm.tdstore
-              tinydistill precompute --data /data/imagenet/train --teacher t.pt --policy p.json --epochs 2 --topk 100 --rank 0 --world 2 --out in1k-0.tdstore
-              tinydistill precompute --data synthetic:50000 --teacher synthetic:1000 --epochs 3 --topk 10 --codec q8 --out run.tdstore
+              tinydistill precompute --data fashion-mnist:train \\
+                  --teacher teacher.safetensors --epochs 4 --topk 10 --out fm.tdstore
+              tinydistill precompute --data /data/imagenet/train --teacher t.pt \\
+                  --policy p.json --epochs 2 --topk 100 \\
+                  --rank 0 --world 2 --out in1k-0.tdstore
+              tinydistill precompute --data synthetic:50000 --teacher synthetic:1000 \\
+                  --epochs 3 --topk 10 --codec q8 --out run.tdstore
             """
     )
 

@@ -10,16 +10,22 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Print the top-5 classes and probabilities a model gives images.",
         discussion: """
-            Preprocessing is the reference's evaluation transform: shorter side resized to size/0.875
-            (bicubic), centre crop to size, normalised with ImageNet mean/std (or the mean/std the
-            checkpoint's metadata states). Inputs are JPEG/PNG files or dataset samples written SRC@ID
-            (e.g. fashion-mnist:test@0). --arch may be omitted for checkpoints written by tinydistill
+            Preprocessing is the reference's evaluation transform: shorter side resized to size/0.875 \
+            (bicubic), centre crop to size, normalised with ImageNet mean/std (or the mean/std the \
+            checkpoint's metadata states). Inputs are JPEG/PNG files or dataset samples written SRC@ID \
+            (e.g. fashion-mnist:test@0). --arch may be omitted for checkpoints written by tinydistill \
             (they record their architecture); a .pt file is loaded as TorchScript.
+
+            Class names come from --names, else --data, else the dataset of the first SRC@ID input. \
+            --json prints a list with one object per input: [{"input", "top": [{"index", "name", \
+            "probability"}]}].
 
             Examples:
               tinydistill predict --model student.safetensors photo.jpg
-              tinydistill predict --model w.safetensors --arch tinyvit-5m --names classes.txt a.jpg b.png
-              tinydistill predict --model teacher.safetensors --data fashion-mnist:test fashion-mnist:test@0 --json
+              tinydistill predict --model w.safetensors --arch tinyvit-5m \\
+                  --names classes.txt a.jpg b.png
+              tinydistill predict --model teacher.safetensors --data fashion-mnist:test \\
+                  fashion-mnist:test@0 --json
             """
     )
 

@@ -8,15 +8,25 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Stream training batches from a store: report throughput, or write them for an external trainer.",
         discussion: """
-            --format none (default) reads and discards batches and reports images/s and the time spent
-            waiting for data. --format tdb writes the batches to stdout as frames a PyTorch loop reads
-            with numpy (README "stream --format tdb"; examples/stream_consumer.py):
-            "TDBATCH1", u32 header length, a JSON header, then images float32 [n,c,h,w], indices int32
+            The batches are the ones `train` reads: every record's augmentation replayed from its seed, in \
+            an order that depends only on the store, --seed and --epoch (not on ranks or workers); --rank R \
+            --world W take rank R's share, and --position resumes at a rank-local cursor.
+
+            --format none (default) reads and discards batches and reports images/s, the time spent \
+            waiting for data and the peak memory. --format tdb writes the batches to stdout as frames a \
+            PyTorch loop reads with numpy (README "stream --format tdb"; examples/stream_consumer.py): \
+            "TDBATCH1", u32 header length, a JSON header, then images float32 [n,c,h,w], indices int32 \
             [n,k], values float32 [n,k], labels int64 [n], sample ids int64 [n], all little-endian.
 
+            The summary goes to stdout, or to stderr with --format tdb; --json prints it as one object \
+            (batches, images, records, seconds, images_per_s, wait_s, max_rss_mb, epoch, stored_epoch, \
+            rank, world).
+
             Examples:
-              tinydistill stream --store fm.tdstore --data fashion-mnist:train --batch 256 --limit 50
-              tinydistill stream --store fm.tdstore --data fashion-mnist:train --format tdb | python3 examples/stream_consumer.py
+              tinydistill stream --store fm.tdstore --data fashion-mnist:train \\
+                  --batch 256 --limit 50
+              tinydistill stream --store fm.tdstore --data fashion-mnist:train \\
+                  --format tdb | python3 examples/stream_consumer.py
             """
     )
 

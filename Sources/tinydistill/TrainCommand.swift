@@ -8,21 +8,33 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a student from a store's sparse soft targets (offline KD), from labels, or with an online teacher.",
         discussion: """
-            The loader replays every record's augmentation from its seed (the student sees the teacher's
-            pixels), the loss is TinyViT's sparse KD loss, the optimiser AdamW with a cosine schedule.
-            After each epoch: top-1/top-5 on --eval, a checkpoint in --out (model.safetensors with the
-            reference's names, loadable by predict and by the reference PyTorch model; optimizer.safetensors)
-            and log.json. Re-running the same command continues from --out exactly where it stopped
-            (SIGINT saves the cursor first). Classes, input size and channels come from the store.
+            The loader replays every record's augmentation from its seed (the student sees the teacher's \
+            pixels), the loss is TinyViT's sparse KD loss, the optimiser AdamW with a cosine schedule. \
+            Classes, input size and channels come from the store. --labels-only trains the baseline from \
+            labels (with --label-smoothing); --online-teacher runs a teacher at every step on the same pixels.
 
-            Several processes train one model with --rank/--world (or RANK, WORLD_SIZE, MASTER_ADDR,
-            MASTER_PORT as torchrun sets them): each takes its share of every epoch and gradients are
-            averaged after every step (libtorch's Gloo backend); rank 0 evaluates and writes --out.
+            After each epoch: top-1/top-5 on --eval, a checkpoint in --out (model.safetensors with the \
+            reference's names, loadable by predict and by the reference PyTorch model; \
+            optimizer.safetensors) and log.json. Re-running the same command continues from --out exactly \
+            where it stopped; other settings on the same folder are refused. In a single process, \
+            SIGINT/SIGTERM save the cursor first and exit with status 130. --json prints the final log.
+
+            Several processes train one model with --rank/--world (or RANK, WORLD_SIZE, MASTER_ADDR, \
+            MASTER_PORT as torchrun sets them): each takes its share of every epoch and gradients are \
+            averaged after every step (libtorch's Gloo backend; rank 0 serves the rendezvous); rank 0 \
+            evaluates and writes --out.
 
             Examples:
-              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --eval fashion-mnist:test --out runs/kd
-              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --labels-only --out runs/labels
-              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --online-teacher teacher.safetensors --out runs/online
+              tinydistill train --store fm.tdstore --data fashion-mnist:train \\
+                  --arch tinyvit-mini --epochs 10 --eval fashion-mnist:test --out runs/kd
+              tinydistill train --store fm.tdstore --data fashion-mnist:train \\
+                  --arch tinyvit-mini --epochs 10 --labels-only --out runs/labels
+              tinydistill train --store fm.tdstore --data fashion-mnist:train \\
+                  --arch tinyvit-mini --epochs 10 --online-teacher teacher.safetensors \\
+                  --out runs/online
+              RANK=1 WORLD_SIZE=2 MASTER_ADDR=host0 tinydistill train --store shards/ \\
+                  --data /data/imagenet/train --arch tinyvit-5m \\
+                  --epochs 300 --out runs/t5m
             """
     )
 

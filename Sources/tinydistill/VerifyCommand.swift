@@ -9,17 +9,26 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a store's integrity and, with --teacher, that replayed augmentations give its records again.",
         discussion: """
-            Integrity: SQLite's structure check; every chunk decodes and its checksum holds; record counts
-            match the chunk rows; every (epoch, sample) is stored once, belongs to its shard, has the seed
-            the seed scheme gives, classes below C and probabilities in range; no sample is missing unless
-            recorded as a failure; the dataset's fingerprint (with --data) and the policy's hash match.
-            Replay (with --teacher): for --sample N random records (or --all), replay the augmentation, run
-            the teacher and compare top-1, the top-K class set and the values (same machine and threads:
-            100 % identical is expected). Exit status 1 when any integrity check fails.
+            Integrity: SQLite's structure check; every chunk decodes and its checksum holds; record counts \
+            match the chunk rows; every (epoch, sample) is stored once, belongs to its shard, has the seed \
+            the seed scheme gives, classes below C and probabilities in range; no sample is missing unless \
+            recorded as a failure; the dataset's fingerprint (with --data) and the policy's hash match. \
+            Exit status 1 when any integrity check fails.
+
+            A store whose last precompute did not finish (killed, interrupted, disk full) is reported as \
+            incomplete, with the number of records a resume still has to compute: that is not damage.
+
+            Replay (with --teacher): for --sample N random records (or --all), replay the augmentation, run \
+            the teacher and compare top-1, the top-K class set and the values (same machine and threads: \
+            100 % identical is expected). A built-in teacher runs fused or unfused as the store records \
+            (--fused/--no-fused override).
+
+            --json prints the report as one stable object (README, "verify --json").
 
             Examples:
               tinydistill verify fm.tdstore --data fashion-mnist:train
-              tinydistill verify fm.tdstore --data fashion-mnist:train --teacher teacher.safetensors --sample 512 --json
+              tinydistill verify fm.tdstore --data fashion-mnist:train \\
+                  --teacher teacher.safetensors --sample 512 --json
             """
     )
 
