@@ -43,8 +43,7 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Tiles per row.")
     var columns: Int = 4
 
-    @Flag(help: "Print the views' parameters as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (1...256).contains(seeds) else { throw ValidationError("--seeds must be in 1…256") }
@@ -82,7 +81,7 @@ struct AugmentCommand: ParsableCommand {
         } catch {
             throw CLIFailure(message: "\(out): cannot write (\(error.localizedDescription))")
         }
-        if json {
+        if output.json {
             let list = views.map { seed, params -> [String: Any] in
                 var d: [String: Any] = [
                     "seed": seed, "crop": [params.crop.x, params.crop.y, params.crop.width, params.crop.height],

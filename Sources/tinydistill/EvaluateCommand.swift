@@ -39,13 +39,11 @@ struct EvaluateCommand: ParsableCommand {
     var limit: Int?
     @Flag(help: "Run a built-in architecture unfused (default: fused, BatchNorm folded into convolutions).")
     var unfused = false
-    @Option(help: "libtorch threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Print JSON with keys top1, top5, samples, parameters, seconds.")
-    var json = false
+    @OptionGroup var threads: ThreadOptions<Self>
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        Torch.threads = threads
+        Torch.threads = threads.threads
         let (loaded, meta): (Model, [String: String])
         do {
             (loaded, meta) = try Model.load(path: model, arch: arch, imageSize: imageSize, inChannels: inChans, fused: !unfused)
@@ -59,7 +57,7 @@ struct EvaluateCommand: ParsableCommand {
         let start = Date()
         let (top1, top5, n) = try TrainJob.evaluate(model: loaded, source: source, transform: transform, limit: limit)
         let seconds = Date().timeIntervalSince(start)
-        if json {
+        if output.json {
             let doc: [String: Any] = ["top1": top1, "top5": top5, "samples": n, "parameters": loaded.parameterCount, "seconds": seconds]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
@@ -67,3 +65,5 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 }
+
+extension EvaluateCommand: ThreadDefaults {}

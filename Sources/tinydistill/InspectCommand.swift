@@ -37,8 +37,7 @@ struct InspectCommand: ParsableCommand {
 
     var store: String { stores.joined(separator: " ") }
 
-    @Flag(help: "Machine-readable JSON output.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Option(help: "Print one record, given as EPOCH:SAMPLE.")
     var record: String?
@@ -76,7 +75,7 @@ struct InspectCommand: ParsableCommand {
             return
         }
         let report = try InspectReport.make(paths: stores)
-        if json {
+        if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
@@ -97,7 +96,7 @@ struct InspectCommand: ParsableCommand {
         let info = try reader.readers[0].sample(sample)
         let key = info?.key
         let label = info?.label
-        if json {
+        if output.json {
             struct Out: Encodable {
                 let record: TargetRecord
                 let key: String?

@@ -25,13 +25,12 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "The merged store file (must not exist).")
     var out: String
 
-    @Flag(help: "Print a JSON summary with keys records, shards and out.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let set = try ShardedStore(paths: shards)
         let records = try set.merge(into: out)
-        if json {
+        if output.json {
             let doc: [String: Any] = ["records": records, "shards": set.paths, "out": out]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {

@@ -55,11 +55,10 @@ struct PredictCommand: ParsableCommand {
 
     @Flag(help: "Run a built-in architecture unfused (default: fused, BatchNorm folded into convolutions).")
     var unfused = false
-    @Option(help: "libtorch threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "Print JSON: [{\"input\", \"top\": [{\"index\", \"name\", \"probability\"}]}].")
-    var json = false
+    @OptionGroup var threads: ThreadOptions<Self>
+
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "Images (JPEG/PNG) or dataset samples SRC@ID.")
     var inputs: [String]
@@ -67,11 +66,10 @@ struct PredictCommand: ParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image") }
         guard (1...1000).contains(top) else { throw ValidationError("--top must be in 1…1000") }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1…256") }
     }
 
     func run() throws {
-        Torch.threads = threads
+        Torch.threads = threads.threads
         let (loaded, meta): (Model, [String: String])
         do {
             (loaded, meta) = try Model.load(path: model, arch: arch, classes: classes, imageSize: imageSize, inChannels: inChans,
@@ -130,7 +128,7 @@ struct PredictCommand: ParsableCommand {
         } catch {
             throw CLIFailure(message: error.description)
         }
-        if json {
+        if output.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try encoder.encode(predictions), as: UTF8.self))
@@ -151,3 +149,5 @@ struct PredictCommand: ParsableCommand {
         return values
     }
 }
+
+extension PredictCommand: ThreadDefaults {}

@@ -30,24 +30,17 @@ struct StreamCommand: ParsableCommand {
             """
     )
 
+    /// `--format`: measure only, or write `tdb` frames to stdout.
     enum Format: String, ExpressibleByArgument { case none, tdb }
 
-    @Option(help: "Store file, shard file or shard folder (repeat for several).")
-    var store: [String]
-
-    @Option(help: "The dataset the store indexes.")
-    var data: String
+    @OptionGroup var source: StoreOptions
 
     @Option(help: "Training epoch (stored epochs are reused in a cycle).")
     var epoch: Int = 0
 
-    @Option(help: "Rows per batch.")
-    var batch: Int = 128
+    @OptionGroup var batch: BatchOptions<Self>
 
-    @Option(help: "This rank and the number of ranks.")
-    var rank: Int = 0
-    @Option(help: "Number of ranks.")
-    var world: Int = 1
+    @OptionGroup var shard: ShardOptions<Self>
 
     @Option(help: "Order seed.")
     var seed: UInt64 = 0
@@ -58,25 +51,22 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Stop after N batches.")
     var limit: Int?
 
-    @Option(help: "Decode/augment threads.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerOptions<Self>
 
     @Option(help: "Output: none (measure) or tdb (frames on stdout).")
     var format: Format = .none
 
-    @Flag(help: "Print the summary as JSON (stderr with --format tdb).")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard (1...65536).contains(batch) else { throw ValidationError("--batch must be in 1…65536") }
-        guard world >= 1, rank >= 0, rank < world else { throw ValidationError("need 0 ≤ --rank < --world") }
         guard epoch >= 0, position >= 0 else { throw ValidationError("--epoch and --position must be ≥ 0") }
     }
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let loader = try Loader(storePaths: store, data: data,
-                                options: LoaderOptions(batch: batch, seed: seed, rank: rank, world: world, workers: workers))
+        let (rank, world) = try shard.resolve()
+        let loader = try Loader(storePaths: source.store, data: source.data,
+                                options: LoaderOptions(batch: batch.batch, seed: seed, rank: rank, world: world, workers: workers.workers))
         let stream = try loader.batches(epoch: epoch, from: position)
         let start = Date()
         var batches = 0, images = 0, records = 0
@@ -102,7 +92,7 @@ struct StreamCommand: ParsableCommand {
             "epoch": epoch, "stored_epoch": loader.storedEpoch(for: epoch), "rank": rank, "world": world,
         ]
         let text: String
-        if json {
+        if output.json {
             text = String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self)
         } else {
             text = String(format: "%d batches, %d images in %.2f s: %.0f images/s; %.2f s waiting for data (%.0f %%); peak RSS %.0f MB",
@@ -132,4 +122,12 @@ struct StreamCommand: ParsableCommand {
         b.sampleIDs.map { Int64($0) }.withUnsafeBytes { d.append(contentsOf: $0) }
         return d
     }
+}
+
+extension StreamCommand: BatchDefaults, WorkerDefaults, ShardDefaults {
+    static let defaultBatch = 128
+    static let defaultWorkers = ProcessInfo.processInfo.activeProcessorCount
+    // --rank and --world only: a trainer that reads the stream passes its own rank.
+    static let rankVariables: [String] = []
+    static let worldVariables: [String] = []
 }

@@ -47,17 +47,15 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("fused"), inversion: .prefixedNo,
           help: "Rerun a built-in teacher fused (BatchNorm folded) or not (default: as the store records).")
     var fused: Bool? = nil
-    @Option(help: "libtorch threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Print the report as JSON (stable; README, verify --json).")
-    var json = false
+    @OptionGroup var threads: ThreadOptions<Self>
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         guard sample >= 1 else { throw ValidationError("--sample must be ≥ 1") }
-        Torch.threads = threads
+        Torch.threads = threads.threads
         let report = try VerifyJob.run(paths: stores, data: data, teacher: teacher, arch: arch, sample: sample, all: all,
                                        fused: fused, progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
-        if json {
+        if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
@@ -81,3 +79,4 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
+extension VerifyCommand: ThreadDefaults {}
