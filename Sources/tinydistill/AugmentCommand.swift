@@ -11,10 +11,11 @@ struct AugmentCommand: ParsableCommand {
         commandName: "augment",
         abstract: "Render a grid of augmented views of one image, with each view's decoded parameters.",
         discussion: """
-            The first tile is the whole image resized to the output size; then one tile per seed (seeds
-            FIRST, FIRST+1, …) with RandomResizedCrop, flip, RandAugment and random erasing (shown as the
-            noise it becomes) exactly as precompute and the loader replay them. The parameters of every
-            view are printed (or written as JSON with --json).
+            The first tile is the whole image resized to the output size; then one tile per seed (seeds \
+            FIRST, FIRST+1, …) with RandomResizedCrop, flip, RandAugment and random erasing (shown as the \
+            noise it becomes) exactly as precompute and the loader replay them. The parameters of every \
+            view are printed (or written as JSON with --json: the image, the grid, the policy hash and \
+            per view its seed, crop, flip, operations and erased box).
 
             Examples:
               tinydistill augment photo.jpg --seeds 16 --out grid.png
@@ -43,8 +44,7 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Tiles per row.")
     var columns: Int = 4
 
-    @Flag(help: "Print the views' parameters as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (1...256).contains(seeds) else { throw ValidationError("--seeds must be in 1…256") }
@@ -82,7 +82,7 @@ struct AugmentCommand: ParsableCommand {
         } catch {
             throw CLIFailure(message: "\(out): cannot write (\(error.localizedDescription))")
         }
-        if json {
+        if output.json {
             let list = views.map { seed, params -> [String: Any] in
                 var d: [String: Any] = [
                     "seed": seed, "crop": [params.crop.x, params.crop.y, params.crop.width, params.crop.height],

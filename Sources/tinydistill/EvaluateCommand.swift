@@ -9,12 +9,19 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Top-1 and top-5 accuracy of a model on a labelled dataset (the reference's eval transform).",
         discussion: """
-            Checkpoints written by tinydistill record their architecture and normalisation; other weights
-            need --arch (and --mean/--std when not ImageNet's).
+            Preprocessing is the reference's evaluation transform (shorter side resized to size/0.875, \
+            centre crop, normalised). Checkpoints written by tinydistill record their architecture and \
+            normalisation; other safetensors weights need --arch and are normalised with ImageNet's \
+            mean/std; a .pt file is loaded as TorchScript and needs --image-size and --in-chans when they \
+            are not 224 and 3.
+
+            --json prints one object with keys top1, top5, samples, parameters and seconds.
 
             Examples:
-              tinydistill evaluate --model runs/kd/model.safetensors --data fashion-mnist:test
-              tinydistill evaluate --model teacher.pt --image-size 32 --in-chans 1 --data fashion-mnist:test --json
+              tinydistill evaluate --model runs/kd/model.safetensors \\
+                  --data fashion-mnist:test
+              tinydistill evaluate --model teacher.pt --image-size 32 --in-chans 1 \\
+                  --data fashion-mnist:test --json
             """
     )
 
@@ -32,16 +39,14 @@ struct EvaluateCommand: ParsableCommand {
     var limit: Int?
     @Flag(help: "Run a built-in architecture unfused (default: fused, BatchNorm folded into convolutions).")
     var unfused = false
-    @Option(help: "libtorch threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Print JSON with keys top1, top5, samples, parameters, seconds.")
-    var json = false
+    @OptionGroup var threads: ThreadOptions<Self>
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        Torch.threads = threads
+        Torch.threads = threads.threads
         let result = try EvaluateJob.run(EvaluateOptions(model: model, arch: arch, data: data, imageSize: imageSize,
                                                          inChannels: inChans, limit: limit, fused: !unfused))
-        if json {
+        if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
             print(String(decoding: try enc.encode(result), as: UTF8.self))
@@ -51,3 +56,5 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 }
+
+extension EvaluateCommand: ThreadDefaults {}

@@ -10,18 +10,25 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Describe a store: metadata, epochs, size against the reference, distributions, digest.",
         discussion: """
-            Reads every chunk once (checksums verified), one chunk in memory at a time. --json prints the
-            stable document described in README.md ("inspect --json"); its digest is the same for any two
-            stores holding the same records, whatever their chunking, sharding or write order.
+            Reads every chunk once (checksums verified), one chunk in memory at a time, and prints the \
+            metadata, epochs and record counts, size and bytes/record against the reference, the fidelity of \
+            a lossy codec, distributions of the top-1 probability and the top-K mass, a record digest, \
+            failures and the writer sessions. --json prints the stable document described in README.md \
+            ("inspect --json"); its digest is the same for any two stores holding the same records, \
+            whatever their chunking, sharding or write order.
 
-            Several shard files, or a folder of them, are read as one store (they must come from the
-            same run: one file per rank).
+            Several shard files, or a folder of them, are read as one store (they must come from the same \
+            run: one file per rank).
+
+            --record EPOCH:SAMPLE prints one record decoded (as JSON with --json). --grid writes a PNG of \
+            replayed samples with their stored top-3 and needs --data, the dataset the store indexes.
 
             Examples:
               tinydistill inspect demo.tdstore
               tinydistill inspect demo.tdstore --json
               tinydistill inspect demo.tdstore --record 0:42
-              tinydistill inspect shards/            # every *.tdstore in the folder, as one store
+              tinydistill inspect demo.tdstore --grid grid.png --data fashion-mnist:train
+              tinydistill inspect shards/     # every *.tdstore in the folder, as one store
             """
     )
 
@@ -30,8 +37,7 @@ struct InspectCommand: ParsableCommand {
 
     var store: String { stores.joined(separator: " ") }
 
-    @Flag(help: "Machine-readable JSON output.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Option(help: "Print one record, given as EPOCH:SAMPLE.")
     var record: String?
@@ -69,7 +75,7 @@ struct InspectCommand: ParsableCommand {
             return
         }
         let report = try InspectReport.make(paths: stores)
-        if json {
+        if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
@@ -90,7 +96,7 @@ struct InspectCommand: ParsableCommand {
         let info = try reader.readers[0].sample(sample)
         let key = info?.key
         let label = info?.label
-        if json {
+        if output.json {
             struct Out: Encodable {
                 let record: TargetRecord
                 let key: String?

@@ -13,29 +13,40 @@ struct PrecomputeCommand: ParsableCommand {
         commandName: "precompute",
         abstract: "Run the teacher once over every epoch and sample and store its top-K probabilities.",
         discussion: """
-            Re-running the same command on an existing store resumes it; a store made with another teacher,
-            K, codec, seed or dataset is refused, naming the setting that differs. SIGINT/SIGTERM finish the
-            current chunk and exit with status 130 and the command that resumes.
+            Re-running the same command on an existing store resumes it: only the missing (epoch, sample) \
+            records are computed, and a larger --epochs extends the store. A store made with another \
+            teacher, policy, K, codec, seed or dataset is refused, naming the setting that differs. \
+            SIGINT/SIGTERM finish the batch in flight, keep every chunk committed so far and exit with \
+            status 130, printing the command that resumes.
 
-            Data: an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC (generated
-            images) or synthetic:N[:C] (no images, synthetic teacher only). Each sample of each epoch is
-            decoded, converted to the teacher's channels, augmented from its seed (--policy, default the
-            TinyViT recipe at the teacher's input size), normalised and run through the teacher in batches
-            while worker threads prepare the next batch.
+            Data: an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC[:SEED[:CLASSES]] \
+            (generated images) or synthetic:N[:C] (no images, synthetic teacher only). Each sample of each \
+            epoch is decoded, converted to the teacher's channels, augmented from its seed (--policy, \
+            default the TinyViT recipe at the teacher's input size), normalised and run through the \
+            teacher in batches of --batch, while --threads worker threads decode and augment the next \
+            batch (libtorch runs on as many threads). Thread count and batch size do not change the store.
 
-            Teacher: safetensors weights of a built-in architecture (--arch, or recorded in the file), a
-            TorchScript .pt file, or synthetic:C (teacher-like distributions without a model; on images it
+            Teacher: safetensors weights of a built-in architecture (--arch, or recorded in the file), a \
+            TorchScript .pt file, or synthetic:C (teacher-like distributions without a model; on images it \
             is seeded by a hash of the augmented pixels, so replay can be verified without a model).
 
-            Shards: --rank R --world W (or RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS) take the samples
-            s with s mod W = R of every epoch; each rank writes its own file; `inspect` and `merge` take
-            the set. Bad samples are recorded in the store's failures table and reported; --strict then
-            exits with status 1.
+            Shards: --rank R --world W (or RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS) take the samples s \
+            with s mod W = R of every epoch; each rank writes its own file; `inspect` and `merge` take the \
+            set. Bad samples are recorded in the store's failures table and reported; --strict then exits \
+            with status 1.
+
+            The summary gives the records written, bytes/record, wall time, the teacher's images/s, the \
+            share of wall time outside the teacher and the bad samples; --json prints it as one object \
+            (recordsWritten, recordsSkipped, bytesPerRecord, seconds, recordsPerSecond, interrupted, …).
 
             Examples:
-              tinydistill precompute --data fashion-mnist:train --teacher teacher.safetensors --epochs 4 --topk 10 --out fm.tdstore
-              tinydistill precompute --data /data/imagenet/train --teacher t.pt --policy p.json --epochs 2 --topk 100 --rank 0 --world 2 --out in1k-0.tdstore
-              tinydistill precompute --data synthetic:50000 --teacher synthetic:1000 --epochs 3 --topk 10 --codec q8 --out run.tdstore
+              tinydistill precompute --data fashion-mnist:train \\
+                  --teacher teacher.safetensors --epochs 4 --topk 10 --out fm.tdstore
+              tinydistill precompute --data /data/imagenet/train --teacher t.pt \\
+                  --policy p.json --epochs 2 --topk 100 \\
+                  --rank 0 --world 2 --out in1k-0.tdstore
+              tinydistill precompute --data synthetic:50000 --teacher synthetic:1000 \\
+                  --epochs 3 --topk 10 --codec q8 --out run.tdstore
             """
     )
 
@@ -51,17 +62,11 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "Augmentation policy JSON (schemas/augment-policy.schema.json); default: the TinyViT recipe.")
     var policy: String?
 
-    @Option(help: "Teacher batch size.")
-    var batch: Int = 64
+    @OptionGroup var batch: BatchOptions<Self>
 
-    @Option(help: "Threads (decode/augment workers and libtorch).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threads: ThreadOptions<Self>
 
-    @Option(help: "This writer's rank (default: RANK or SLURM_PROCID, else 0).")
-    var rank: Int?
-
-    @Option(help: "Number of ranks (default: WORLD_SIZE or SLURM_NTASKS, else 1).")
-    var world: Int?
+    @OptionGroup var shard: ShardOptions<Self>
 
     @Flag(help: "Exit with status 1 when any sample cannot be read or decoded.")
     var strict = false
@@ -93,42 +98,23 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "zstd compression level (1…19). The streams are mostly Huffman-coded literals: level 1 is the fastest and within 1 % of the smallest (README).")
     var level: Int32 = 1
 
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
         guard topk >= 1 else { throw ValidationError("--topk must be ≥ 1") }
         guard (1...19).contains(level) else { throw ValidationError("--level must be in 1…19") }
         guard (1...(1 << 20)).contains(chunkRecords) else { throw ValidationError("--chunk-records must be in 1…1048576") }
-        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be in 1…4096") }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1…256") }
-    }
-
-    /// Rank and world from the options, else the environment (torchrun's RANK/WORLD_SIZE, Slurm's).
-    static func shard(rank: Int?, world: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (Int, Int) {
-        func env(_ names: [String]) throws -> Int? {
-            for name in names {
-                if let value = environment[name] {
-                    guard let v = Int(value) else { throw ValidationError("\(name)=\(value) is not an integer") }
-                    return v
-                }
-            }
-            return nil
-        }
-        let r = try rank ?? env(["RANK", "SLURM_PROCID"]) ?? 0
-        let w = try world ?? env(["WORLD_SIZE", "SLURM_NTASKS"]) ?? 1
-        guard w >= 1, r >= 0, r < w else { throw ValidationError("rank \(r) of world \(w): need 0 ≤ rank < world") }
-        return (r, w)
     }
 
     func run() throws {
         SignalFlag.install()
-        let (r, w) = try Self.shard(rank: rank, world: world)
-        Models.Torch.threads = threads
+        let (r, w) = try shard.resolve()
+        Models.Torch.threads = threads.threads
         let options = PrecomputeOptions(
             data: data, teacher: teacher, arch: arch, policy: policy, epochs: epochs, topK: topk, codec: codec, seed: seed,
-            out: out, chunkRecords: chunkRecords, compressionLevel: level, batch: batch, threads: threads, rank: r, world: w)
+            out: out, chunkRecords: chunkRecords, compressionLevel: level, batch: batch.batch, threads: threads.threads,
+            rank: r, world: w)
         var opts = options
         opts.maxStoreBytes = maxStoreBytes
         opts.fusedTeacher = !unfused
@@ -138,7 +124,7 @@ struct PrecomputeCommand: ParsableCommand {
         job.shouldStop = { SignalFlag.raised != 0 }
         let summary = try job.run()
         progress.finish()
-        if json {
+        if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try enc.encode(summary), as: UTF8.self))
@@ -163,6 +149,13 @@ struct PrecomputeCommand: ParsableCommand {
             throw PipelineError.interrupted(resume: resume)
         }
     }
+}
+
+extension PrecomputeCommand: BatchDefaults, ThreadDefaults, ShardDefaults {
+    static let defaultBatch = 64
+    static let threadsHelp = "Threads (decode/augment workers and libtorch)."
+    static let rankVariables = ["RANK", "SLURM_PROCID"]
+    static let worldVariables = ["WORLD_SIZE", "SLURM_NTASKS"]
 }
 
 /// A live progress line on a terminal, plain periodic lines otherwise (both on stderr).

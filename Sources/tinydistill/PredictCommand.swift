@@ -10,16 +10,22 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Print the top-5 classes and probabilities a model gives images.",
         discussion: """
-            Preprocessing is the reference's evaluation transform: shorter side resized to size/0.875
-            (bicubic), centre crop to size, normalised with ImageNet mean/std (or the mean/std the
-            checkpoint's metadata states). Inputs are JPEG/PNG files or dataset samples written SRC@ID
-            (e.g. fashion-mnist:test@0). --arch may be omitted for checkpoints written by tinydistill
+            Preprocessing is the reference's evaluation transform: shorter side resized to size/0.875 \
+            (bicubic), centre crop to size, normalised with ImageNet mean/std (or the mean/std the \
+            checkpoint's metadata states). Inputs are JPEG/PNG files or dataset samples written SRC@ID \
+            (e.g. fashion-mnist:test@0). --arch may be omitted for checkpoints written by tinydistill \
             (they record their architecture); a .pt file is loaded as TorchScript.
+
+            Class names come from --names, else --data, else the dataset of the first SRC@ID input. \
+            --json prints a list with one object per input: [{"input", "top": [{"index", "name", \
+            "probability"}]}].
 
             Examples:
               tinydistill predict --model student.safetensors photo.jpg
-              tinydistill predict --model w.safetensors --arch tinyvit-5m --names classes.txt a.jpg b.png
-              tinydistill predict --model teacher.safetensors --data fashion-mnist:test fashion-mnist:test@0 --json
+              tinydistill predict --model w.safetensors --arch tinyvit-5m \\
+                  --names classes.txt a.jpg b.png
+              tinydistill predict --model teacher.safetensors --data fashion-mnist:test \\
+                  fashion-mnist:test@0 --json
             """
     )
 
@@ -49,11 +55,10 @@ struct PredictCommand: ParsableCommand {
 
     @Flag(help: "Run a built-in architecture unfused (default: fused, BatchNorm folded into convolutions).")
     var unfused = false
-    @Option(help: "libtorch threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "Print JSON: [{\"input\", \"top\": [{\"index\", \"name\", \"probability\"}]}].")
-    var json = false
+    @OptionGroup var threads: ThreadOptions<Self>
+
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "Images (JPEG/PNG) or dataset samples SRC@ID.")
     var inputs: [String]
@@ -61,15 +66,14 @@ struct PredictCommand: ParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image") }
         guard (1...1000).contains(top) else { throw ValidationError("--top must be in 1…1000") }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1…256") }
     }
 
     func run() throws {
-        Torch.threads = threads
+        Torch.threads = threads.threads
         let predictions = try PredictJob.run(PredictOptions(
             model: model, arch: arch, classes: classes, imageSize: imageSize, inChannels: inChans, names: names, data: data,
             top: top, fused: !unfused, inputs: inputs))
-        if json {
+        if output.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try encoder.encode(predictions), as: UTF8.self))
@@ -84,3 +88,5 @@ struct PredictCommand: ParsableCommand {
         }
     }
 }
+
+extension PredictCommand: ThreadDefaults {}

@@ -8,36 +8,39 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Stream training batches from a store: report throughput, or write them for an external trainer.",
         discussion: """
-            --format none (default) reads and discards batches and reports images/s and the time spent
-            waiting for data. --format tdb writes the batches to stdout as frames a PyTorch loop reads
-            with numpy (README "stream --format tdb"; examples/stream_consumer.py):
-            "TDBATCH1", u32 header length, a JSON header, then images float32 [n,c,h,w], indices int32
+            The batches are the ones `train` reads: every record's augmentation replayed from its seed, in \
+            an order that depends only on the store, --seed and --epoch (not on ranks or workers); --rank R \
+            --world W take rank R's share, and --position resumes at a rank-local cursor.
+
+            --format none (default) reads and discards batches and reports images/s, the time spent \
+            waiting for data and the peak memory. --format tdb writes the batches to stdout as frames a \
+            PyTorch loop reads with numpy (README "stream --format tdb"; examples/stream_consumer.py): \
+            "TDBATCH1", u32 header length, a JSON header, then images float32 [n,c,h,w], indices int32 \
             [n,k], values float32 [n,k], labels int64 [n], sample ids int64 [n], all little-endian.
 
+            The summary goes to stdout, or to stderr with --format tdb; --json prints it as one object \
+            (batches, images, records, seconds, images_per_s, wait_s, max_rss_mb, epoch, stored_epoch, \
+            rank, world).
+
             Examples:
-              tinydistill stream --store fm.tdstore --data fashion-mnist:train --batch 256 --limit 50
-              tinydistill stream --store fm.tdstore --data fashion-mnist:train --format tdb | python3 examples/stream_consumer.py
+              tinydistill stream --store fm.tdstore --data fashion-mnist:train \\
+                  --batch 256 --limit 50
+              tinydistill stream --store fm.tdstore --data fashion-mnist:train \\
+                  --format tdb | python3 examples/stream_consumer.py
             """
     )
 
+    /// `--format`: measure only, or write `tdb` frames to stdout.
     enum Format: String, ExpressibleByArgument { case none, tdb }
 
-    @Option(help: "Store file, shard file or shard folder (repeat for several).")
-    var store: [String]
-
-    @Option(help: "The dataset the store indexes.")
-    var data: String
+    @OptionGroup var source: StoreOptions
 
     @Option(help: "Training epoch (stored epochs are reused in a cycle).")
     var epoch: Int = 0
 
-    @Option(help: "Rows per batch.")
-    var batch: Int = 128
+    @OptionGroup var batch: BatchOptions<Self>
 
-    @Option(help: "This rank and the number of ranks.")
-    var rank: Int = 0
-    @Option(help: "Number of ranks.")
-    var world: Int = 1
+    @OptionGroup var shard: ShardOptions<Self>
 
     @Option(help: "Order seed.")
     var seed: UInt64 = 0
@@ -48,25 +51,22 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Stop after N batches.")
     var limit: Int?
 
-    @Option(help: "Decode/augment threads.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerOptions<Self>
 
     @Option(help: "Output: none (measure) or tdb (frames on stdout).")
     var format: Format = .none
 
-    @Flag(help: "Print the summary as JSON (stderr with --format tdb).")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard (1...65536).contains(batch) else { throw ValidationError("--batch must be in 1…65536") }
-        guard world >= 1, rank >= 0, rank < world else { throw ValidationError("need 0 ≤ --rank < --world") }
         guard epoch >= 0, position >= 0 else { throw ValidationError("--epoch and --position must be ≥ 0") }
     }
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let loader = try Loader(storePaths: store, data: data,
-                                options: LoaderOptions(batch: batch, seed: seed, rank: rank, world: world, workers: workers))
+        let (rank, world) = try shard.resolve()
+        let loader = try Loader(storePaths: source.store, data: source.data,
+                                options: LoaderOptions(batch: batch.batch, seed: seed, rank: rank, world: world, workers: workers.workers))
         let stream = try loader.batches(epoch: epoch, from: position)
         let start = Date()
         var batches = 0, images = 0, records = 0
@@ -92,7 +92,7 @@ struct StreamCommand: ParsableCommand {
             "epoch": epoch, "stored_epoch": loader.storedEpoch(for: epoch), "rank": rank, "world": world,
         ]
         let text: String
-        if json {
+        if output.json {
             text = String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self)
         } else {
             text = String(format: "%d batches, %d images in %.2f s: %.0f images/s; %.2f s waiting for data (%.0f %%); peak RSS %.0f MB",
@@ -122,4 +122,12 @@ struct StreamCommand: ParsableCommand {
         b.sampleIDs.map { Int64($0) }.withUnsafeBytes { d.append(contentsOf: $0) }
         return d
     }
+}
+
+extension StreamCommand: BatchDefaults, WorkerDefaults, ShardDefaults {
+    static let defaultBatch = 128
+    static let defaultWorkers = ProcessInfo.processInfo.activeProcessorCount
+    // --rank and --world only: a trainer that reads the stream passes its own rank.
+    static let rankVariables: [String] = []
+    static let worldVariables: [String] = []
 }

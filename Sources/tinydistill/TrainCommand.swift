@@ -8,29 +8,37 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a student from a store's sparse soft targets (offline KD), from labels, or with an online teacher.",
         discussion: """
-            The loader replays every record's augmentation from its seed (the student sees the teacher's
-            pixels), the loss is TinyViT's sparse KD loss, the optimiser AdamW with a cosine schedule.
-            After each epoch: top-1/top-5 on --eval, a checkpoint in --out (model.safetensors with the
-            reference's names, loadable by predict and by the reference PyTorch model; optimizer.safetensors)
-            and log.json. Re-running the same command continues from --out exactly where it stopped
-            (SIGINT saves the cursor first). Classes, input size and channels come from the store.
+            The loader replays every record's augmentation from its seed (the student sees the teacher's \
+            pixels), the loss is TinyViT's sparse KD loss, the optimiser AdamW with a cosine schedule. \
+            Classes, input size and channels come from the store. --labels-only trains the baseline from \
+            labels (with --label-smoothing); --online-teacher runs a teacher at every step on the same pixels.
 
-            Several processes train one model with --rank/--world (or RANK, WORLD_SIZE, MASTER_ADDR,
-            MASTER_PORT as torchrun sets them): each takes its share of every epoch and gradients are
-            averaged after every step (libtorch's Gloo backend); rank 0 evaluates and writes --out.
+            After each epoch: top-1/top-5 on --eval, a checkpoint in --out (model.safetensors with the \
+            reference's names, loadable by predict and by the reference PyTorch model; \
+            optimizer.safetensors) and log.json. Re-running the same command continues from --out exactly \
+            where it stopped; other settings on the same folder are refused. In a single process, \
+            SIGINT/SIGTERM save the cursor first and exit with status 130. --json prints the final log.
+
+            Several processes train one model with --rank/--world (or RANK, WORLD_SIZE, MASTER_ADDR, \
+            MASTER_PORT as torchrun sets them): each takes its share of every epoch and gradients are \
+            averaged after every step (libtorch's Gloo backend; rank 0 serves the rendezvous); rank 0 \
+            evaluates and writes --out.
 
             Examples:
-              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --eval fashion-mnist:test --out runs/kd
-              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --epochs 10 --labels-only --out runs/labels
-              tinydistill train --store fm.tdstore --data fashion-mnist:train --arch tinyvit-mini --online-teacher teacher.safetensors --out runs/online
+              tinydistill train --store fm.tdstore --data fashion-mnist:train \\
+                  --arch tinyvit-mini --epochs 10 --eval fashion-mnist:test --out runs/kd
+              tinydistill train --store fm.tdstore --data fashion-mnist:train \\
+                  --arch tinyvit-mini --epochs 10 --labels-only --out runs/labels
+              tinydistill train --store fm.tdstore --data fashion-mnist:train \\
+                  --arch tinyvit-mini --epochs 10 --online-teacher teacher.safetensors \\
+                  --out runs/online
+              RANK=1 WORLD_SIZE=2 MASTER_ADDR=host0 tinydistill train --store shards/ \\
+                  --data /data/imagenet/train --arch tinyvit-5m \\
+                  --epochs 300 --out runs/t5m
             """
     )
 
-    @Option(help: "Store file, shard file or shard folder (repeat for several).")
-    var store: [String]
-
-    @Option(help: "The dataset the store indexes.")
-    var data: String
+    @OptionGroup var source: StoreOptions
 
     @Option(help: "Student architecture: a preset or a JSON config.")
     var arch: String
@@ -38,8 +46,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training epochs (stored epochs are reused in a cycle).")
     var epochs: Int
 
-    @Option(help: "Batch size.")
-    var batch: Int = 128
+    @OptionGroup var batch: BatchOptions<Self>
 
     @Option(help: "Peak learning rate.")
     var lr: Double = 1e-3
@@ -80,11 +87,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Architecture of --online-teacher safetensors weights.")
     var onlineTeacherArch: String?
 
-    @Option(help: "Decode/augment threads.")
-    var workers: Int = 2
+    @OptionGroup var workers: WorkerOptions<Self>
 
-    @Option(help: "libtorch threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threads: ThreadOptions<Self>
 
     @Option(help: "Also save a checkpoint every N steps (0: epoch ends only).")
     var checkpointEvery: Int = 0
@@ -92,11 +97,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Use at most N batches per epoch (a subset, for quick runs).")
     var maxStepsPerEpoch: Int?
 
-    @Option(help: "This process's rank (default: RANK, else 0).")
-    var rank: Int?
-
-    @Option(help: "Processes training together (default: WORLD_SIZE, else 1); gradients are averaged with Gloo.")
-    var world: Int?
+    @OptionGroup var shard: ShardOptions<Self>
 
     @Option(help: "Rendezvous host served by rank 0 (default: MASTER_ADDR, else 127.0.0.1).")
     var masterAddr: String?
@@ -104,33 +105,27 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Rendezvous port (default: MASTER_PORT, else 29500).")
     var masterPort: Int?
 
-    @Flag(help: "Print the final log as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
-        guard (1...8192).contains(batch) else { throw ValidationError("--batch must be in 1…8192") }
         guard lr > 0, minLr >= 0, warmupEpochs >= 0 else { throw ValidationError("--lr must be > 0, --min-lr and --warmup-epochs ≥ 0") }
         guard !(labelsOnly && onlineTeacher != nil) else { throw ValidationError("--labels-only and --online-teacher exclude each other") }
-        guard (1...256).contains(workers), (1...256).contains(threads) else { throw ValidationError("--workers and --threads must be in 1…256") }
     }
 
     func run() throws {
         SignalFlag.install()
         let options = TrainOptions(
-            store: store, data: data, arch: arch, epochs: epochs, batch: batch, lr: lr, minLR: minLr, warmupEpochs: warmupEpochs,
-            weightDecay: weightDecay, clipGrad: clipGrad, seed: seed, eval: eval, out: out, labelsOnly: labelsOnly,
-            labelSmoothing: labelSmoothing, onlineTeacher: onlineTeacher, onlineTeacherArch: onlineTeacherArch, workers: workers,
-            threads: threads, checkpointEvery: checkpointEvery, maxStepsPerEpoch: maxStepsPerEpoch, evalLimit: evalLimit)
+            store: source.store, data: source.data, arch: arch, epochs: epochs, batch: batch.batch, lr: lr, minLR: minLr,
+            warmupEpochs: warmupEpochs, weightDecay: weightDecay, clipGrad: clipGrad, seed: seed, eval: eval, out: out,
+            labelsOnly: labelsOnly, labelSmoothing: labelSmoothing, onlineTeacher: onlineTeacher,
+            onlineTeacherArch: onlineTeacherArch, workers: workers.workers, threads: threads.threads,
+            checkpointEvery: checkpointEvery, maxStepsPerEpoch: maxStepsPerEpoch, evalLimit: evalLimit)
         var opts = options
         let env = ProcessInfo.processInfo.environment
-        opts.rank = try rank ?? Self.integer(env["RANK"], "RANK") ?? 0
-        opts.world = try world ?? Self.integer(env["WORLD_SIZE"], "WORLD_SIZE") ?? 1
+        (opts.rank, opts.world) = try shard.resolve(environment: env)
         opts.masterAddr = masterAddr ?? env["MASTER_ADDR"] ?? "127.0.0.1"
         opts.masterPort = try masterPort ?? Self.integer(env["MASTER_PORT"], "MASTER_PORT") ?? 29500
-        guard opts.world >= 1, opts.rank >= 0, opts.rank < opts.world else {
-            throw ValidationError("rank \(opts.rank) of world \(opts.world): need 0 ≤ rank < world")
-        }
         let job = TrainJob(options: opts)
         let bar = TrainProgress()
         job.progress = { bar.update(epoch: $0, step: $1, steps: $2, loss: $3, imagesPerSecond: $4) }
@@ -143,7 +138,7 @@ struct TrainCommand: ParsableCommand {
         job.shouldStop = { SignalFlag.raised != 0 }
         let log = try job.run()
         bar.finishLine()
-        if json {
+        if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try enc.encode(log), as: UTF8.self))
@@ -153,7 +148,13 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-extension TrainCommand {
+extension TrainCommand: BatchDefaults, WorkerDefaults, ThreadDefaults, ShardDefaults {
+    static let defaultBatch = 128
+    static let defaultWorkers = 2
+    static let rankVariables = ["RANK"]
+    static let worldVariables = ["WORLD_SIZE"]
+
+    /// The integer an environment variable holds (nil when unset); `name` names it in the error.
     static func integer(_ value: String?, _ name: String) throws -> Int? {
         guard let value else { return nil }
         guard let v = Int(value) else { throw ValidationError("\(name)=\(value) is not an integer") }

@@ -9,17 +9,26 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a store's integrity and, with --teacher, that replayed augmentations give its records again.",
         discussion: """
-            Integrity: SQLite's structure check; every chunk decodes and its checksum holds; record counts
-            match the chunk rows; every (epoch, sample) is stored once, belongs to its shard, has the seed
-            the seed scheme gives, classes below C and probabilities in range; no sample is missing unless
-            recorded as a failure; the dataset's fingerprint (with --data) and the policy's hash match.
-            Replay (with --teacher): for --sample N random records (or --all), replay the augmentation, run
-            the teacher and compare top-1, the top-K class set and the values (same machine and threads:
-            100 % identical is expected). Exit status 1 when any integrity check fails.
+            Integrity: SQLite's structure check; every chunk decodes and its checksum holds; record counts \
+            match the chunk rows; every (epoch, sample) is stored once, belongs to its shard, has the seed \
+            the seed scheme gives, classes below C and probabilities in range; no sample is missing unless \
+            recorded as a failure; the dataset's fingerprint (with --data) and the policy's hash match. \
+            Exit status 1 when any integrity check fails.
+
+            A store whose last precompute did not finish (killed, interrupted, disk full) is reported as \
+            incomplete, with the number of records a resume still has to compute: that is not damage.
+
+            Replay (with --teacher): for --sample N random records (or --all), replay the augmentation, run \
+            the teacher and compare top-1, the top-K class set and the values (same machine and threads: \
+            100 % identical is expected). A built-in teacher runs fused or unfused as the store records \
+            (--fused/--no-fused override).
+
+            --json prints the report as one stable object (README, "verify --json").
 
             Examples:
               tinydistill verify fm.tdstore --data fashion-mnist:train
-              tinydistill verify fm.tdstore --data fashion-mnist:train --teacher teacher.safetensors --sample 512 --json
+              tinydistill verify fm.tdstore --data fashion-mnist:train \\
+                  --teacher teacher.safetensors --sample 512 --json
             """
     )
 
@@ -38,17 +47,15 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("fused"), inversion: .prefixedNo,
           help: "Rerun a built-in teacher fused (BatchNorm folded) or not (default: as the store records).")
     var fused: Bool? = nil
-    @Option(help: "libtorch threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Print the report as JSON (stable; README, verify --json).")
-    var json = false
+    @OptionGroup var threads: ThreadOptions<Self>
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         guard sample >= 1 else { throw ValidationError("--sample must be ≥ 1") }
-        Torch.threads = threads
+        Torch.threads = threads.threads
         let report = try VerifyJob.run(paths: stores, data: data, teacher: teacher, arch: arch, sample: sample, all: all,
                                        fused: fused, progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
-        if json {
+        if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
@@ -72,3 +79,4 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
+extension VerifyCommand: ThreadDefaults {}
