@@ -19,10 +19,18 @@ struct TrainCommand: ParsableCommand {
             where it stopped; other settings on the same folder are refused. In a single process, \
             SIGINT/SIGTERM save the cursor first and exit with status 130. --json prints the final log.
 
-            Several processes train one model with --rank/--world (or RANK, WORLD_SIZE, MASTER_ADDR, \
-            MASTER_PORT as torchrun sets them): each takes its share of every epoch and gradients are \
-            averaged after every step (libtorch's Gloo backend; rank 0 serves the rendezvous); rank 0 \
-            evaluates and writes --out.
+            Several processes, on one machine or many, train one model with --rank/--world (or RANK, \
+            WORLD_SIZE, MASTER_ADDR, MASTER_PORT as torchrun sets them, or Slurm's SLURM_PROCID and \
+            SLURM_NTASKS with MASTER_ADDR): each takes its share of every epoch and gradients are averaged \
+            after every step (libtorch's Gloo backend; rank 0 serves the rendezvous, evaluates and writes \
+            --out). Each rank's Gloo device is the interface GLOO_SOCKET_IFNAME names, else the address this \
+            host uses to reach MASTER_ADDR; rank 0 prints its choice, every rank with --verbose. The \
+            rendezvous and every collective wait at most --timeout seconds: a rank that dies or never comes \
+            makes the others exit with status 1, naming it. SIGINT/SIGTERM save the cursor (rank 0) and exit \
+            130; a rank blocked waiting for others exits 130 within 5 seconds anyway. Restarting every rank \
+            with the same command resumes; a run may also resume at another world size when batch × world \
+            stays the same (the same samples at every step). A Slurm script and a torchrun-style launch \
+            are in docs/training.md.
 
             Examples:
               tinydistill train --store fm.tdstore --data fashion-mnist:train \\
@@ -105,16 +113,23 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Rendezvous port (default: MASTER_PORT, else 29500).")
     var masterPort: Int?
 
+    @Option(help: "Seconds the rendezvous and every collective wait for the other ranks.")
+    var timeout: Double = 60
+
+    @Flag(help: "Print each rank's Gloo device and launcher variables, on every rank (rank 0 always prints its device).")
+    var verbose = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
         guard lr > 0, minLr >= 0, warmupEpochs >= 0 else { throw ValidationError("--lr must be > 0, --min-lr and --warmup-epochs ≥ 0") }
         guard !(labelsOnly && onlineTeacher != nil) else { throw ValidationError("--labels-only and --online-teacher exclude each other") }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
     func run() throws {
-        SignalFlag.install()
+        SignalFlag.install(grace: 5)
         let options = TrainOptions(
             store: source.store, data: source.data, arch: arch, epochs: epochs, batch: batch.batch, lr: lr, minLR: minLr,
             warmupEpochs: warmupEpochs, weightDecay: weightDecay, clipGrad: clipGrad, seed: seed, eval: eval, out: out,
@@ -126,7 +141,14 @@ struct TrainCommand: ParsableCommand {
         (opts.rank, opts.world) = try shard.resolve(environment: env)
         opts.masterAddr = masterAddr ?? env["MASTER_ADDR"] ?? "127.0.0.1"
         opts.masterPort = try masterPort ?? Self.integer(env["MASTER_PORT"], "MASTER_PORT") ?? 29500
+        opts.timeout = timeout
         let job = TrainJob(options: opts)
+        let rank = opts.rank, verbose = self.verbose
+        job.notice = { line in
+            guard rank == 0 || verbose else { return }
+            let local = env["LOCAL_RANK"].map { ", LOCAL_RANK \($0)" } ?? env["SLURM_LOCALID"].map { ", SLURM_LOCALID \($0)" } ?? ""
+            FileHandle.standardError.write(Data("train: \(line)\(verbose ? local : "")\n".utf8))
+        }
         let bar = TrainProgress()
         job.progress = { bar.update(epoch: $0, step: $1, steps: $2, loss: $3, imagesPerSecond: $4) }
         job.epochFinished = { entry in
@@ -151,8 +173,8 @@ struct TrainCommand: ParsableCommand {
 extension TrainCommand: BatchDefaults, WorkerDefaults, ThreadDefaults, ShardDefaults {
     static let defaultBatch = 128
     static let defaultWorkers = 2
-    static let rankVariables = ["RANK"]
-    static let worldVariables = ["WORLD_SIZE"]
+    static let rankVariables = ["RANK", "SLURM_PROCID"]
+    static let worldVariables = ["WORLD_SIZE", "SLURM_NTASKS"]
 
     /// The integer an environment variable holds (nil when unset); `name` names it in the error.
     static func integer(_ value: String?, _ name: String) throws -> Int? {

@@ -56,12 +56,10 @@ import Testing
                              environment: ["RANK": "0", "WORLD_SIZE": "2"])
     }
 
-    @Test func trainTakesTheShardFromTorchrunOnly() throws {
+    @Test func trainTakesTheShardFromTorchrunOrSlurm() throws {
         try expectUsageError(Self.train, "rank 3 of world 2 (RANK=3, WORLD_SIZE=2)", environment: ["RANK": "3", "WORLD_SIZE": "2"])
-        // Slurm's variables are not read: the shard is valid, and the run fails on the missing store (1).
-        let slurm = try CLI.run(Self.train, environment: ["SLURM_PROCID": "5", "SLURM_NTASKS": "2"])
-        #expect(slurm.status == 1, "\(slurm.stderr)")
-        #expect(slurm.stderr.contains(Self.noStore))
+        try expectUsageError(Self.train, "rank 5 of world 2 (SLURM_PROCID=5, SLURM_NTASKS=2)",
+                             environment: ["SLURM_PROCID": "5", "SLURM_NTASKS": "2"])
     }
 
     @Test func streamTakesTheShardFromItsOptionsOnly() throws {
@@ -77,7 +75,7 @@ import Testing
         let train = try CLI.run(["train", "--help"], environment: ["COLUMNS": "200"]).stdout
         #expect(train.contains("Rows per batch (1…8192). (default: 128)"))
         #expect(train.contains("Decode/augment threads. (default: 2)"))
-        #expect(train.contains("(default: WORLD_SIZE, else 1)"))
+        #expect(train.contains("(default: WORLD_SIZE or SLURM_NTASKS, else 1)"))
         let stream = try CLI.run(["stream", "--help"], environment: ["COLUMNS": "200"]).stdout
         #expect(stream.contains("This process's rank (default: 0)."))
     }
