@@ -153,6 +153,12 @@ let package = Package(
             dependencies: ["CTorchMicrobench", "CTorchBridge"],
             path: "Benchmarks/LatencyObservations"
         ),
+        // Gradient all-reduce cost between processes (Benchmarks/scripts/distributed.sh).
+        .executableTarget(
+            name: "AllReduceCost",
+            dependencies: ["Models"],
+            path: "Benchmarks/AllReduceCost"
+        ),
         // The micro-benchmark cases in C++ (benchmark-only: not part of the production bridge).
         .target(
             name: "CTorchMicrobench",

@@ -75,6 +75,19 @@ final class Ranks: @unchecked Sendable {
                        stderr: String(decoding: output.err[i], as: UTF8.self), seconds: Date().timeIntervalSince(started))
     }
 
+    /// Once `folder` holds a checkpoint (training is under way), SIGKILLs rank 1 and waits for rank 0;
+    /// returns rank 0's outcome and the seconds from the kill to its exit.
+    func killRankOneMidRun(checkpointIn folder: String) -> (survivor: Outcome, seconds: Double) {
+        #expect(waitForFile(folder + "/optimizer.safetensors", atMost: 120))
+        Thread.sleep(forTimeInterval: 1)
+        let killedAt = Date()
+        kill(processes[1].processIdentifier, SIGKILL)
+        let survivor = wait(0, atMost: 60)
+        let seconds = Date().timeIntervalSince(killedAt)
+        _ = wait(1, atMost: 5)
+        return (survivor, seconds)
+    }
+
     /// Kills every process still running (a failing test leaves none behind).
     func killAll() {
         for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
@@ -121,18 +134,12 @@ func waitForFile(_ path: String, atMost seconds: Double) -> Bool {
         let resumed = dir + "/resumed", p2 = Self.port()
         let b = try Ranks((0..<2).map { (try Self.args(resumed), Self.env($0, port: p2), []) })
         defer { b.killAll() }
-        #expect(waitForFile(resumed + "/optimizer.safetensors", atMost: 120))
-        Thread.sleep(forTimeInterval: 1)
-        let killedAt = Date()
-        kill(b.processes[1].processIdentifier, SIGKILL)
-        let survivor = b.wait(0, atMost: 60)
-        let toExit = Date().timeIntervalSince(killedAt)
+        let (survivor, toExit) = b.killRankOneMidRun(checkpointIn: resumed)
         print("lost rank: rank 0 exited \(String(format: "%.2f", toExit)) s after rank 1 was killed")
         #expect(survivor.status == 1, "\(survivor.stderr)")
         #expect(survivor.stderr.contains("rank 1 of 2 was lost"), "\(survivor.stderr)")
         #expect(survivor.stderr.contains("restart every rank with the same train command"), "\(survivor.stderr)")
         #expect(toExit < 25)   // within --timeout (20 s) and then some
-        _ = b.wait(1, atMost: 5)
         let p3 = Self.port()
         let c = try Ranks((0..<2).map { (try Self.args(resumed), Self.env($0, port: p3), []) })
         defer { c.killAll() }
