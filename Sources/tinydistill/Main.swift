@@ -30,7 +30,9 @@ enum Main {
             if code == .success || code.rawValue == 1 || code.rawValue == 130 {
                 TinyDistill.exit(withError: error)
             }
-            usage(TinyDistill.fullMessage(for: error))
+            // ArgumentParser's message already says "Error: …" and shows the usage and where help is.
+            FileHandle.standardError.write(Data("\(TinyDistill.fullMessage(for: error))\n".utf8))
+            exit(2)
         }
     }
 
