@@ -147,6 +147,25 @@ func waitForFile(_ path: String, atMost seconds: Double) -> Bool {
         #expect(try weightsDigest(resumed) == weightsDigest(straight))
     }
 
+    @Test func aSignalToEveryRankMidRunSavesTheCursorExits130AndTheSameCommandFinishes() throws {
+        let out = try tempDir().path + "/signalled", port = Self.port()
+        let ranks = try Ranks((0..<2).map { (try Self.args(out), Self.env($0, port: port), []) })
+        defer { ranks.killAll() }
+        #expect(waitForFile(out + "/optimizer.safetensors", atMost: 120))
+        let signalled = Date()
+        for p in ranks.processes { kill(p.processIdentifier, SIGTERM) }
+        let outcomes = (0..<2).map { ranks.wait($0, atMost: 20) }
+        let seconds = Date().timeIntervalSince(signalled)
+        print("SIGTERM to both ranks mid-run: exits \(outcomes.map(\.status)) after \(String(format: "%.2f", seconds)) s")
+        #expect(outcomes.allSatisfy { $0.status == 130 }, "\(outcomes.map(\.stderr))")
+        #expect(seconds < 8)
+        #expect(outcomes[0].stderr.contains("on every rank"), "\(outcomes[0].stderr)")
+        let port2 = Self.port()
+        let again = try Ranks((0..<2).map { (try Self.args(out), Self.env($0, port: port2), []) })
+        defer { again.killAll() }
+        for r in 0..<2 { let o = again.wait(r, atMost: 300); #expect(o.status == 0, "\(o.stderr)") }
+    }
+
     @Test func aSignalWhileWaitingForARankThatNeverComesEndsWithinSeconds() throws {
         let out = try tempDir().path + "/alone"
         let ranks = try Ranks([(try Self.args(out, timeout: 120), Self.env(0, port: Self.port()), [])])
