@@ -23,11 +23,25 @@ struct InspectCommand: ParsableCommand {
             --record EPOCH:SAMPLE prints one record decoded (as JSON with --json). --grid writes a PNG of \
             replayed samples with their stored top-3 and needs --data, the dataset the store indexes.
 
+            --class-correlation PNG writes the Pearson correlation between classes of the stored \
+            probability vectors (the TinyViT paper's Figure 7: blue −1, white 0, red +1) and prints each \
+            class's mean target entropy and the most confused pairs (--pairs), with class names from \
+            --data when given; --json prints them (num_classes, records, class_names, mean_entropy, \
+            confused_pairs, and the C × C correlation). C ≤ 4096.
+
+            --compare takes two stores (files or shard folders) of the same dataset, seeds and policy, made \
+            by two teachers, and compares them record by record: top-1 agreement, mean and max KL between \
+            the dense targets, top-K overlap, and all three per class (class names from --data). Stores \
+            that do not hold views of the same samples are refused, naming the setting that differs.
+
             Examples:
               tinydistill inspect demo.tdstore
               tinydistill inspect demo.tdstore --json
               tinydistill inspect demo.tdstore --record 0:42
               tinydistill inspect demo.tdstore --grid grid.png --data fashion-mnist:train
+              tinydistill inspect fm.tdstore --class-correlation corr.png \\
+                  --data fashion-mnist:train
+              tinydistill inspect teacher-a.tdstore teacher-b.tdstore --compare
               tinydistill inspect shards/     # every *.tdstore in the folder, as one store
             """
     )
@@ -45,13 +59,30 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Write a PNG grid of replayed samples with their stored top-3 (needs --data).")
     var grid: String?
 
-    @Option(help: "The dataset the store indexes (for --grid).")
+    @Option(help: "The dataset the store indexes (for --grid; class names for --class-correlation).")
     var data: String?
 
     @Option(help: "Tiles in the --grid picture.")
     var gridCount: Int = 16
 
+    @Option(help: "Write the classes' correlation heatmap (PNG) and print entropy and confused pairs.")
+    var classCorrelation: String?
+
+    @Option(help: "Confused pairs to print with --class-correlation.")
+    var pairs: Int = 10
+
+    @Flag(help: "Compare two stores (the two arguments) made by two teachers from the same samples.")
+    var compare = false
+
     func run() throws {
+        if compare {
+            try showComparison()
+            return
+        }
+        if let classCorrelation {
+            try showClassRelations(png: classCorrelation)
+            return
+        }
         if let grid {
             guard let data else { throw ValidationError("--grid needs --data (the dataset the store indexes)") }
             guard (1...256).contains(gridCount) else { throw ValidationError("--grid-count must be in 1…256") }
@@ -82,6 +113,57 @@ struct InspectCommand: ParsableCommand {
         } else {
             print(Self.text(report), terminator: "")
         }
+    }
+
+    private func showComparison() throws {
+        guard stores.count == 2 else { throw ValidationError("--compare takes two stores (files or shard folders); got \(stores.count)") }
+        let names = try data.map { try DataSource.open($0).classNames }
+        let result = try StoreComparison.make(first: [stores[0]], second: [stores[1]], classNames: names)
+        if output.json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(result), as: UTF8.self))
+            return
+        }
+        var out = "\(stores[0]) against \(stores[1]): \(result.records) records in both"
+        out += result.missingInSecond > 0 ? " (\(result.missingInSecond) only in the first)\n" : "\n"
+        out += String(format: "top-1 agreement  %.2f %%\nKL (nats)        mean %.3e, max %.3e\ntop-K overlap    %.3f\n",
+                      result.top1Agreement * 100, result.klMean, result.klMax, result.topKOverlap)
+        out += "class                 records   top-1 agreement   mean KL\n"
+        for p in result.perClass {
+            out += p.name.padding(toLength: 22, withPad: " ", startingAt: 0) + pad(String(p.records), 7)
+                + String(format: "   %14.2f %%   %.3e\n", p.top1Agreement * 100, p.klMean)
+        }
+        print(out, terminator: "")
+    }
+
+    private func showClassRelations(png path: String) throws {
+        guard (1...10_000).contains(pairs) else { throw ValidationError("--pairs must be in 1…10000") }
+        let names = try data.map { try DataSource.open($0).classNames }
+        let relations = try ClassRelations.make(paths: stores, classNames: names, pairs: pairs)
+        let cell = max(1, 512 / max(relations.numClasses, 1))
+        do {
+            try Data(try PNG.encode(relations.heatmap(cell: cell))).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIFailure(message: "\(path): cannot write the picture (\(error))")
+        }
+        if output.json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(relations), as: UTF8.self))
+            return
+        }
+        var out = "class correlation of \(relations.records) records, C = \(relations.numClasses): \(path)\n"
+        out += "class                 mean entropy (nats)\n"
+        for (i, h) in relations.meanEntropy.enumerated() {
+            out += relations.classNames[i].padding(toLength: 22, withPad: " ", startingAt: 0) + (h.map { String(format: "%.4f", $0) } ?? "no record") + "\n"
+        }
+        out += "most confused pairs   mean probability given to the other   correlation\n"
+        for p in relations.confusedPairs {
+            let names = "\(p.nameA) / \(p.nameB)".padding(toLength: 38, withPad: " ", startingAt: 0)
+            out += names + String(format: "%.4f", p.mass) + "                           " + (p.correlation.map { String(format: "%+.3f", $0) } ?? "–") + "\n"
+        }
+        print(out, terminator: "")
     }
 
     private func showRecord(_ spec: String) throws {
