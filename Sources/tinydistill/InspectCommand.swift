@@ -29,6 +29,12 @@ struct InspectCommand: ParsableCommand {
             --data when given; --json prints them (num_classes, records, class_names, mean_entropy, \
             confused_pairs, and the C × C correlation). C ≤ 4096.
 
+            --label-noise ranks the samples whose teacher, averaged over every stored view of every epoch, \
+            gives another class than the dataset label a mean probability of at least --min-confidence: \
+            for each, the key, the label, the teacher's class and mean probability, the share of views that \
+            agree, and a score (the teacher's class's mean probability minus the label's). --out writes \
+            their keys, one per line. Class names come from --data.
+
             --compare takes two stores (files or shard folders) of the same dataset, seeds and policy, made \
             by two teachers, and compares them record by record: top-1 agreement, mean and max KL between \
             the dense targets, top-K overlap, and all three per class (class names from --data). Stores \
@@ -42,6 +48,8 @@ struct InspectCommand: ParsableCommand {
               tinydistill inspect fm.tdstore --class-correlation corr.png \\
                   --data fashion-mnist:train
               tinydistill inspect teacher-a.tdstore teacher-b.tdstore --compare
+              tinydistill inspect fm.tdstore --label-noise --data fashion-mnist:train \\
+                  --out suspects.txt
               tinydistill inspect shards/     # every *.tdstore in the folder, as one store
             """
     )
@@ -74,7 +82,23 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Compare two stores (the two arguments) made by two teachers from the same samples.")
     var compare = false
 
+    @Flag(help: "Rank the samples whose teacher confidently disagrees with their label.")
+    var labelNoise = false
+
+    @Option(help: "Least mean probability of the teacher's class for --label-noise.")
+    var minConfidence: Double = 0.9
+
+    @Option(help: "With --label-noise, write the suspects' keys here, one per line.")
+    var out: String?
+
+    @Option(help: "Suspects printed by --label-noise (all go to --out and --json).")
+    var show: Int = 20
+
     func run() throws {
+        if labelNoise {
+            try showLabelNoise()
+            return
+        }
         if compare {
             try showComparison()
             return
@@ -113,6 +137,32 @@ struct InspectCommand: ParsableCommand {
         } else {
             print(Self.text(report), terminator: "")
         }
+    }
+
+    private func showLabelNoise() throws {
+        guard minConfidence > 0, minConfidence <= 1 else { throw ValidationError("--min-confidence must be in (0, 1]") }
+        let names = try data.map { try DataSource.open($0).classNames }
+        let result = try LabelNoise.make(paths: stores, minConfidence: minConfidence, classNames: names)
+        if let out {
+            do { try Data(result.exclusionList.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw CLIFailure(message: "\(out): cannot write the suspects (\(error.localizedDescription))")
+            }
+        }
+        if output.json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(result), as: UTF8.self))
+            return
+        }
+        var text = "\(result.suspects.count) of \(result.samples) labelled samples: the teacher gives another class ≥ \(result.minConfidence) on average"
+        text += out.map { " (keys in \($0))" } ?? ""
+        text += "\nkey                               label          teacher        mean p   agree   score\n"
+        for s in result.suspects.prefix(max(0, show)) {
+            text += s.key.padding(toLength: 34, withPad: " ", startingAt: 0) + s.labelName.padding(toLength: 15, withPad: " ", startingAt: 0)
+                + s.teacherName.padding(toLength: 15, withPad: " ", startingAt: 0)
+                + String(format: "%.3f   %4.0f%%   %.3f\n", s.meanProbability, s.agreement * 100, s.score)
+        }
+        print(text, terminator: "")
     }
 
     private func showComparison() throws {
