@@ -19,6 +19,8 @@ public struct LoaderOptions: Sendable, Equatable {
     public var dropLast: Bool
     /// Threads decoding and augmenting, and batches prepared ahead.
     public var workers: Int, prefetch: Int
+    /// A file of sample keys to leave out (``SampleExclusion``), or nil.
+    public var exclude: String?
 
     public init(batch: Int, seed: UInt64 = 0, rank: Int = 0, world: Int = 1, shuffleChunks: Int = 8, dropLast: Bool = true,
                 workers: Int = 2, prefetch: Int = 2) {
@@ -74,6 +76,11 @@ public final class Loader: @unchecked Sendable {
 
     /// Opens `storePaths` against dataset `data`. Refused: a dataset whose fingerprint differs from the
     /// store's, a policy whose hash this build does not reproduce, a store without images.
+    /// The samples left out (`options.exclude`), and per stored epoch the samples without a record (recorded
+    /// failures), so that the records a chunk keeps are counted without decoding it.
+    public let exclusion: SampleExclusion?
+    private let failed: [Int: Set<Int>]
+
     public init(storePaths: [String], data: String, options: LoaderOptions) throws(PipelineError) {
         try Settings.checkBatch(options.batch)
         try Settings.checkShard(rank: options.rank, world: options.world)
@@ -114,6 +121,12 @@ public final class Loader: @unchecked Sendable {
         self.storedEpochs = last + 1
         self.renderer = BatchRenderer(source: source, policy: policy, channels: meta.teacher.inputChannels ?? 3,
                                       content: .planes, workers: options.workers)
+        exclusion = try options.exclude.map { path throws(PipelineError) in try SampleExclusion(path: path, source: source) }
+        var failed: [Int: Set<Int>] = [:]
+        if exclusion != nil {
+            do { for f in try store.failures() { failed[f.epoch, default: []].insert(f.sampleID) } } catch { throw .store(error) }
+        }
+        self.failed = failed
     }
 
     /// The stored epoch training epoch `epoch` reads.
@@ -128,7 +141,14 @@ public final class Loader: @unchecked Sendable {
         var chunks: [PlannedChunk] = []
         do {
             for (s, reader) in store.readers.enumerated() {
-                for info in try reader.chunks(epoch: se) { chunks.append(PlannedChunk(shard: s, chunk: info.chunk, count: info.recordCount)) }
+                let shard = reader.metadata.shard
+                for info in try reader.chunks(epoch: se) {
+                    // A chunk holds every sample of its shard in [min, max] that has no recorded failure.
+                    let left = exclusion?.count(in: info.minSample, info.maxSample) { x in
+                        x % shard.world == shard.rank && !(self.failed[se]?.contains(x) ?? false)
+                    } ?? 0
+                    chunks.append(PlannedChunk(shard: s, chunk: info.chunk, count: info.recordCount - left))
+                }
             }
         } catch {
             throw .store(error)
@@ -238,7 +258,9 @@ public final class Loader: @unchecked Sendable {
             do {
                 for c in groups[groupIndex] {
                     let cols = try loader.store.readers[c.shard].chunk(epoch: se, chunk: c.chunk)
-                    for i in 0..<cols.count { items.append(cols.record(at: i)) }
+                    for i in 0..<cols.count where !(loader.exclusion?.contains(Int(cols.sampleIDs[i])) ?? false) {
+                        items.append(cols.record(at: i))
+                    }
                 }
             } catch {
                 throw .store(error)

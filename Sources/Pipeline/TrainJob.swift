@@ -52,6 +52,8 @@ public struct TrainOptions: Sendable, Codable, Equatable {
     /// Seconds the rendezvous and every collective may wait for the other ranks before a lost rank is an
     /// error.
     public var timeout: Double = 60
+    /// A file of sample keys to leave out of training (``SampleExclusion``; `inspect --label-noise --out`).
+    public var exclude: String?
 
     public init(store: [String], data: String, arch: String, epochs: Int, batch: Int = 128, lr: Double = 1e-3,
                 minLR: Double = 1e-5, warmupEpochs: Double = 1, weightDecay: Double = 0.05, clipGrad: Double = 5,
@@ -151,6 +153,13 @@ public struct TrainLog: Sendable, Codable, Equatable {
     public var parameters: Int
     public var mode: String
     public var epochs: [EpochLog]
+    /// Samples left out (`options.exclude`) and the hash of their ids, when there is an exclusion.
+    public var excludedSamples: Int?
+    public var exclusionHash: String?
+
+    enum CodingKeys: String, CodingKey {
+        case options, architecture, parameters, mode, epochs, excludedSamples = "excluded_samples", exclusionHash = "exclusion_hash"
+    }
 }
 
 /// Trains a student from a store (offline KD), from labels, or with an online teacher, with exact resume.

@@ -28,14 +28,16 @@ final class TrainRun {
         guard o.lr > 0, o.lr.isFinite else { throw .invalid(field: "lr", value: "\(o.lr)", why: "must be a positive number") }
         options = o
         Torch.threads = o.threads
-        loader = try Loader(storePaths: o.store, data: o.data,
-                            options: LoaderOptions(batch: o.batch, seed: o.seed, rank: o.rank, world: o.world, workers: o.workers))
+        var loaderOptions = LoaderOptions(batch: o.batch, seed: o.seed, rank: o.rank, world: o.world, workers: o.workers)
+        loaderOptions.exclude = o.exclude
+        loader = try Loader(storePaths: o.store, data: o.data, options: loaderOptions)
         (architecture, model, trainer) = try Self.student(o, loader: loader)
         teacher = try Self.onlineTeacher(o, loader: loader)
         group = try Self.joinGroup(o, trainer: trainer, notice: notice)
         (stepsPerEpoch, schedule) = try Self.plan(o, loader: loader)
         evalSource = try o.eval.map { spec throws(PipelineError) in try DataSource.open(spec, field: "eval") }
-        log = TrainLog(options: o, architecture: architecture.json, parameters: model.parameterCount, mode: mode, epochs: [])
+        log = TrainLog(options: o, architecture: architecture.json, parameters: model.parameterCount, mode: mode, epochs: [],
+                       excludedSamples: loader.exclusion?.samples.count, exclusionHash: loader.exclusion?.hash)
         targets = TopKBatch(k: loader.k, capacity: o.batch)
     }
 
@@ -131,6 +133,10 @@ final class TrainRun {
             }
             throw .invalid(field: "out", value: o.out,
                            why: "it holds a checkpoint of a run with other settings (\(differs) differs); use another folder or the same settings")
+        }
+        guard progress["tinydistill.exclusion"] == loader.exclusion?.hash else {
+            throw .invalid(field: "exclude", value: o.exclude ?? "(none)",
+                           why: "\(o.out) holds a checkpoint of a run that left out other samples; use the same exclusion file, unchanged, or another folder")
         }
         let epoch = Int(progress["epoch"] ?? "") ?? 0
         if let data = FileManager.default.contents(atPath: o.out + "/log.json"),
@@ -269,8 +275,9 @@ final class TrainRun {
         guard o.rank == 0 else { return }
         let modelMeta = ["tinydistill.mean": "\(loader.policy.mean)", "tinydistill.std": "\(loader.policy.std)"]
         do {
-            try TrainingCheckpoint.save(trainer: trainer, progress: ["epoch": "\(epoch)", "position": "\(position)",
-                                                                      "tinydistill.train": o.identity],
+            var progress = ["epoch": "\(epoch)", "position": "\(position)", "tinydistill.train": o.identity]
+            progress["tinydistill.exclusion"] = loader.exclusion?.hash
+            try TrainingCheckpoint.save(trainer: trainer, progress: progress,
                                         modelMetadata: modelMeta, to: o.out)
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -45,6 +45,9 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Order seed.")
     var seed: UInt64 = 0
 
+    @Option(help: "A file of sample keys to leave out (one per line; inspect --label-noise --out writes one).")
+    var exclude: String?
+
     @Option(help: "Start at this rank-local position (a resume cursor).")
     var position: Int = 0
 
@@ -66,7 +69,9 @@ struct StreamCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let (rank, world) = try shard.resolve()
         let loader = try Loader(storePaths: source.store, data: source.data,
-                                options: LoaderOptions(batch: batch.batch, seed: seed, rank: rank, world: world, workers: workers.workers))
+                                options: { var o = LoaderOptions(batch: batch.batch, seed: seed, rank: rank, world: world, workers: workers.workers)
+                                           o.exclude = exclude
+                                           return o }())
         let stream = try loader.batches(epoch: epoch, from: position)
         let start = Date()
         var batches = 0, images = 0, records = 0

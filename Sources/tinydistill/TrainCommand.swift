@@ -113,6 +113,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Rendezvous port (default: MASTER_PORT, else 29500).")
     var masterPort: Int?
 
+    @Option(help: "A file of sample keys to leave out of training (one per line; inspect --label-noise --out writes one).")
+    var exclude: String?
+
     @Option(help: "Seconds the rendezvous and every collective wait for the other ranks.")
     var timeout: Double = 60
 
@@ -142,6 +145,7 @@ struct TrainCommand: ParsableCommand {
         opts.masterAddr = masterAddr ?? env["MASTER_ADDR"] ?? "127.0.0.1"
         opts.masterPort = try masterPort ?? Self.integer(env["MASTER_PORT"], "MASTER_PORT") ?? 29500
         opts.timeout = timeout
+        opts.exclude = exclude
         let job = TrainJob(options: opts)
         let rank = opts.rank, verbose = self.verbose
         job.notice = { line in

@@ -71,6 +71,46 @@ import Testing
         #expect(try steps(world: 4, batch: 3) == one)
     }
 
+    /// A file listing the keys of `samples`, with a comment and a blank line.
+    func exclusionFile(_ samples: [Int]) throws -> String {
+        let source = try DataSource.open(Self.data)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("td-exclude-\(UUID().uuidString).txt").path
+        let text = "# suspects\n\n" + samples.map { source.sample($0).key + "\n" }.joined()
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func excludedSamplesAreLeftOutWithExactCountsOnEveryRank() throws {
+        let excluded = [0, 7, 8, 9, 31, 64, 100, 149]
+        let file = try exclusionFile(excluded)
+        func run(rank: Int, world: Int, from: Int = 0) throws -> (ids: [Int], batches: Int, expected: Int) {
+            var o = LoaderOptions(batch: 5, seed: 1, rank: rank, world: world, shuffleChunks: 3, dropLast: false, workers: 2)
+            o.exclude = file
+            let l = try Loader(storePaths: [try Self.store], data: Self.data, options: o)
+            let batches = try all(l, epoch: 0, from: from)
+            return (batches.flatMap(\.sampleIDs), batches.count, try l.batchCount(epoch: 0))
+        }
+        let one = try run(rank: 0, world: 1)
+        #expect(Set(one.ids) == Set(0..<150).subtracting(excluded) && one.ids.count == 142)
+        #expect(one.batches == one.expected && one.expected == 29)   // ⌈142 / 5⌉
+        let r0 = try run(rank: 0, world: 2), r1 = try run(rank: 1, world: 2)
+        #expect(r0.batches == r0.expected && r1.batches == r1.expected && r0.expected == 15)   // ⌈71 / 5⌉ each
+        #expect(r0.ids.count == 71 && r1.ids.count == 71)
+        #expect(Set(r0.ids).isDisjoint(with: r1.ids) && Set(r0.ids + r1.ids).isDisjoint(with: excluded))
+        // Resuming from a cursor gives the remaining batches of the same sequence.
+        #expect(try run(rank: 0, world: 1, from: 40).ids == Array(one.ids.dropFirst(40)))
+    }
+
+    @Test func anExclusionFileWithAnUnknownKeyIsRefusedNamingTheLine() throws {
+        let file = try exclusionFile([3])
+        try Data(("# x\nno/such/key.png\n").utf8).write(to: URL(fileURLWithPath: file))
+        var o = LoaderOptions(batch: 5)
+        o.exclude = file
+        #expect { _ = try Loader(storePaths: [try Self.store], data: Self.data, options: o) } throws: {
+            "\($0)".contains("line 2") && "\($0)".contains("no/such/key.png")
+        }
+    }
+
     @Test func resumingFromACursorGivesTheSameBatches() throws {
         let l = try loader(batch: 8)
         let full = try all(l, epoch: 0)
