@@ -68,6 +68,26 @@ public struct ClassRelations: Sendable, Codable, Equatable {
         return acc.result(classNames: classNames, pairs: pairs)
     }
 
+    /// The Pearson correlation between the off-diagonal entries of this matrix and `other`'s (the same C):
+    /// how much of the class relations the two share (the TinyViT paper's claim that a student inherits
+    /// its teacher's). Entries undefined in either are skipped; nil when fewer than two remain.
+    public func matrixCorrelation(with other: ClassRelations) -> Double? {
+        guard other.numClasses == numClasses else { return nil }
+        var xs: [Double] = [], ys: [Double] = []
+        for i in 0..<numClasses {
+            for j in 0..<numClasses where i != j {
+                if let x = correlation[i * numClasses + j], let y = other.correlation[i * numClasses + j] { xs.append(x); ys.append(y) }
+            }
+        }
+        guard xs.count >= 2 else { return nil }
+        let n = Double(xs.count)
+        let mx = xs.reduce(0, +) / n, my = ys.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx); syy += (y - my) * (y - my) }
+        guard sxx > 0, syy > 0 else { return nil }
+        return sxy / (sxx * syy).squareRoot()
+    }
+
     /// The correlation as an RGB picture, `cell` pixels per class (blue −1, white 0, red +1; grey where
     /// undefined).
     public func heatmap(cell: Int) -> Image {
@@ -156,6 +176,22 @@ public struct ClassRelations: Sendable, Codable, Equatable {
                         sumDD[i * c + Int(cols.indices[base + s])] += di * (Double(cols.values[base + s]) - u)
                     }
                 }
+            }
+        }
+
+        /// One dense probability row (a model's softmax) with its label: the sparse sums with u = 0 and every
+        /// class stored, O(C²).
+        mutating func add(dense p: [Double], label: Int) {
+            var h = 0.0
+            for v in p where v > 0 { h -= v * log(v) }
+            records += 1
+            entropy[label] += h
+            entropyCount[label] += 1
+            labelCount[label] += 1
+            for i in 0..<c where p[i] != 0 {
+                sumD[i] += p[i]
+                labelD[label * c + i] += p[i]
+                for j in 0..<c { sumDD[i * c + j] += p[i] * p[j] }
             }
         }
 

@@ -18,6 +18,10 @@ public struct EvaluateOptions: Sendable, Equatable {
     public var fused: Bool
     /// Samples per forward pass.
     public var batch: Int
+    /// Also compute the class relations of the model's predictions (``ClassRelations``), and compare them
+    /// with those of a teacher's store when `teacherStore` is given.
+    public var classRelations: Bool = false
+    public var teacherStore: [String]?
 
     /// Creates options.
     public init(model: String, arch: String? = nil, data: String, imageSize: Int? = nil, inChannels: Int? = nil,
@@ -44,6 +48,16 @@ public struct EvaluateResult: Sendable, Equatable, Codable {
     public var parameters: Int
     /// Wall time of the evaluation in seconds (loading excluded).
     public var seconds: Double
+    /// The class relations of the model's softmax on the dataset, when asked for.
+    public var relations: ClassRelations?
+    /// The Pearson correlation between the off-diagonal entries of the teacher store's class correlation
+    /// and the model's, when a teacher store is given.
+    public var teacherStudentCorrelation: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case top1, top5, samples, parameters, seconds, relations = "class_relations"
+        case teacherStudentCorrelation = "teacher_student_correlation"
+    }
 }
 
 /// `evaluate`: top-1/top-5 accuracy of a model on a labelled dataset through the reference's evaluation
@@ -58,16 +72,43 @@ public enum EvaluateJob {
         let source = try DataSource.open(options.data)
         guard source.hasImages else { throw .invalid(field: "data", value: options.data, why: "it has no images to evaluate on") }
         let start = Date()
+        let c = opened.model.architecture?.numClasses ?? source.classNames.count
+        var relations: ClassRelations.Accumulator?
+        if options.classRelations {
+            guard c >= 2, c <= 1024 else {
+                throw .invalid(field: "classRelations", value: "\(c) classes", why: "the class relations of predictions are computed for 2…1024 classes")
+            }
+            relations = ClassRelations.Accumulator(classes: c)
+        }
         let (top1, top5, n) = try accuracy(model: opened.model, source: source, transform: opened.transform,
-                                           limit: options.limit, batch: options.batch)
+                                           limit: options.limit, batch: options.batch, relations: &relations)
+        let seconds = Date().timeIntervalSince(start)
+        let names = (0..<c).map { $0 < source.classNames.count ? source.classNames[$0] : "class \($0)" }
+        let mine = relations?.result(classNames: names, pairs: 10)
+        var shared: Double?
+        if let mine, let store = options.teacherStore {
+            let teacher = try ClassRelations.make(paths: store, classNames: names)
+            guard teacher.numClasses == mine.numClasses else {
+                throw .invalid(field: "teacherStore", value: store.joined(separator: " "),
+                               why: "it has \(teacher.numClasses) classes, the model \(mine.numClasses)")
+            }
+            shared = mine.matrixCorrelation(with: teacher)
+        }
         return EvaluateResult(top1: top1, top5: top5, samples: n, parameters: opened.model.parameterCount,
-                              seconds: Date().timeIntervalSince(start))
+                              seconds: seconds, relations: mine, teacherStudentCorrelation: shared)
     }
 
     /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`,
     /// and the samples counted. The model is put in eval mode and back in training mode afterwards.
     public static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform,
                                 limit: Int?, batch: Int = 256) throws(PipelineError) -> (Double, Double, Int) {
+        var none: ClassRelations.Accumulator?
+        return try accuracy(model: model, source: source, transform: transform, limit: limit, batch: batch, relations: &none)
+    }
+
+    /// ``accuracy(model:source:transform:limit:batch:)``, also adding each sample's softmax to `relations`.
+    static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform, limit: Int?, batch: Int,
+                         relations: inout ClassRelations.Accumulator?) throws(PipelineError) -> (Double, Double, Int) {
         let channels = transform.channels
         let side = transform.size
         let n = min(source.count, limit ?? source.count)
@@ -89,6 +130,7 @@ public enum EvaluateJob {
                     let better = row.filter { $0 > row[row.startIndex + label] }.count
                     if better == 0 { top1 += 1 }
                     if better < 5 { top5 += 1 }
+                    if relations?.c == row.count, label >= 0, label < c { relations!.add(dense: Prediction.softmax(Array(row)), label: label) }
                 }
                 start = end
             }

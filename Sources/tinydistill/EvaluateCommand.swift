@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Images
 import Models
 import Pipeline
 
@@ -17,11 +18,21 @@ struct EvaluateCommand: ParsableCommand {
 
             --json prints one object with keys top1, top5, samples, parameters and seconds.
 
+            --class-correlation PNG also computes the Pearson correlation between classes of the model's \
+            predicted probabilities on the dataset (as inspect --class-correlation does for a store) and \
+            writes its heatmap; with --teacher-store, it prints how strongly the off-diagonal entries of the \
+            teacher store's matrix and the model's correlate (the TinyViT paper's claim that the student \
+            inherits its teacher's class relations). --json then adds class_relations and \
+            teacher_student_correlation.
+
             Examples:
               tinydistill evaluate --model runs/kd/model.safetensors \\
                   --data fashion-mnist:test
               tinydistill evaluate --model teacher.pt --image-size 32 --in-chans 1 \\
                   --data fashion-mnist:test --json
+              tinydistill evaluate --model runs/kd/model.safetensors \\
+                  --data fashion-mnist:test --class-correlation student.png \\
+                  --teacher-store fm.tdstore
             """
     )
 
@@ -39,13 +50,28 @@ struct EvaluateCommand: ParsableCommand {
     var limit: Int?
     @Flag(help: "Run a built-in architecture unfused (default: fused, BatchNorm folded into convolutions).")
     var unfused = false
+    @Option(help: "Write the heatmap of the classes' correlation in the model's predictions (PNG).")
+    var classCorrelation: String?
+    @Option(help: "A teacher's store whose class correlation the model's is compared with (needs --class-correlation).")
+    var teacherStore: String?
     @OptionGroup var threads: ThreadOptions<Self>
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         Torch.threads = threads.threads
-        let result = try EvaluateJob.run(EvaluateOptions(model: model, arch: arch, data: data, imageSize: imageSize,
-                                                         inChannels: inChans, limit: limit, fused: !unfused))
+        if teacherStore != nil && classCorrelation == nil { throw ValidationError("--teacher-store needs --class-correlation") }
+        var options = EvaluateOptions(model: model, arch: arch, data: data, imageSize: imageSize, inChannels: inChans,
+                                      limit: limit, fused: !unfused)
+        options.classRelations = classCorrelation != nil
+        options.teacherStore = teacherStore.map { [$0] }
+        let result = try EvaluateJob.run(options)
+        if let path = classCorrelation, let relations = result.relations {
+            do {
+                try Data(try PNG.encode(relations.heatmap(cell: max(1, 512 / relations.numClasses)))).write(to: URL(fileURLWithPath: path))
+            } catch {
+                throw CLIFailure(message: "\(path): cannot write the picture (\(error))")
+            }
+        }
         if output.json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
@@ -53,6 +79,15 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             print(String(format: "%@ on %@: top-1 %.2f %%, top-5 %.2f %% (%d samples, %.1f s)", model, data,
                          result.top1 * 100, result.top5 * 100, result.samples, result.seconds))
+            if let relations = result.relations {
+                print("class correlation of the predictions: \(classCorrelation ?? "")")
+                for p in relations.confusedPairs.prefix(5) {
+                    print(String(format: "  most confused: %@ / %@  %.4f", p.nameA, p.nameB, p.mass))
+                }
+            }
+            if let r = result.teacherStudentCorrelation {
+                print(String(format: "teacher/student class correlation (off-diagonal Pearson r): %.3f", r))
+            }
         }
     }
 }

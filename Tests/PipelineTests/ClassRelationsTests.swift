@@ -79,6 +79,20 @@ import Testing
             }
         }
         #expect(r.classNames == (0..<6).map { "class \($0)" })
+        #expect(abs((r.matrixCorrelation(with: r) ?? 0) - 1) < 1e-12)
+    }
+
+    @Test func evaluateComparesAModelsClassRelationsWithItsTeachersStore() throws {
+        var o = EvaluateOptions(model: try TrainJobTests.setup.teacher, data: TrainJobTests.data, limit: 64)
+        o.classRelations = true
+        o.teacherStore = [try TrainJobTests.setup.store]
+        let result = try EvaluateJob.run(o)
+        let relations = try #require(result.relations)
+        #expect(relations.numClasses == 6 && relations.records == 64)
+        let r = try #require(result.teacherStudentCorrelation)
+        #expect(r >= -1 && r <= 1)
+        // Without the flag nothing extra is computed.
+        #expect(try EvaluateJob.run(EvaluateOptions(model: try TrainJobTests.setup.teacher, data: TrainJobTests.data, limit: 8)).relations == nil)
     }
 
     @Test func aStoreWithTooManyClassesIsRefusedNamingTheSetting() throws {
