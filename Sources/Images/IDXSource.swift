@@ -23,6 +23,14 @@ public struct IDXSource: ImageSource {
 
     /// Opens `fashion-mnist:train` or `fashion-mnist:test` from `directory`.
     public init(fashionMNIST split: String, directory: String = IDXSource.fashionMNISTDirectory) throws(ImageError) {
+        let files = try Self.fashionMNISTFiles(split, directory: directory)
+        try self.init(images: files.images, labels: files.labels, split: split, classNames: Self.fashionMNISTClasses,
+                      source: "fashion-mnist:\(split)")
+    }
+
+    /// The images and labels files of a Fashion-MNIST split (`train` or `test`) in `directory`.
+    public static func fashionMNISTFiles(_ split: String, directory: String = IDXSource.fashionMNISTDirectory) throws(ImageError)
+        -> (images: String, labels: String) {
         let prefix: String
         switch split {
         case "train": prefix = "train"
@@ -33,9 +41,7 @@ public struct IDXSource: ImageSource {
             let plain = directory + "/" + base
             return FileManager.default.fileExists(atPath: plain) ? plain : plain + ".gz"
         }
-        try self.init(
-            images: pick("\(prefix)-images-idx3-ubyte"), labels: pick("\(prefix)-labels-idx1-ubyte"),
-            split: split, classNames: Self.fashionMNISTClasses, source: "fashion-mnist:\(split)")
+        return (pick("\(prefix)-images-idx3-ubyte"), pick("\(prefix)-labels-idx1-ubyte"))
     }
 
     /// Opens an images file and a labels file (each gzip or plain).

@@ -3,7 +3,8 @@ import Images
 
 /// Opens the image datasets users name on the command line.
 ///
-/// - `fashion-mnist:train`, `fashion-mnist:test`: the Debian package `dataset-fashion-mnist`.
+/// - `fashion-mnist:train`, `fashion-mnist:test`: the Debian package `dataset-fashion-mnist`;
+///   `fashion-mnist:train:LABELS` takes its labels from another IDX labels file.
 /// - `synthetic-images:N:WxHxC[:SEED[:CLASSES]]`: generated images (benchmarks and tests).
 /// - `synthetic:N[:C]`: N samples without images (``SyntheticDataset``); without C, `defaultClasses`.
 /// - any other value: an ImageFolder root (one sub-folder per class, JPEG/PNG files inside).
@@ -23,7 +24,13 @@ public enum DataSource {
         }
         do {
             if spec.hasPrefix("fashion-mnist:") {
-                return try IDXSource(fashionMNIST: String(spec.dropFirst("fashion-mnist:".count)))
+                // fashion-mnist:SPLIT, or fashion-mnist:SPLIT:LABELS with another labels file (IDX, plain or
+                // gzip) for the same images: relabelled copies, such as a known share of flipped labels.
+                let rest = spec.dropFirst("fashion-mnist:".count)
+                guard let colon = rest.firstIndex(of: ":") else { return try IDXSource(fashionMNIST: String(rest)) }
+                let split = String(rest[..<colon]), labels = String(rest[rest.index(after: colon)...])
+                return try IDXSource(images: IDXSource.fashionMNISTFiles(split).images, labels: labels, split: split,
+                                     classNames: IDXSource.fashionMNISTClasses, source: spec)
             }
             if spec.hasPrefix("synthetic-images:") {
                 let parts = spec.split(separator: ":").map(String.init)
