@@ -73,9 +73,7 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys]
-            print(String(decoding: try enc.encode(result), as: UTF8.self))
+            try OutputOptions.print(result)
         } else {
             print(String(format: "%@ on %@: top-1 %.2f %%, top-5 %.2f %% (%d samples, %.1f s)", model, data,
                          result.top1 * 100, result.top5 * 100, result.samples, result.seconds))

@@ -131,9 +131,7 @@ struct InspectCommand: ParsableCommand {
         }
         let report = try InspectReport.make(paths: stores)
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(report), as: UTF8.self))
+            try OutputOptions.print(report)
         } else {
             print(Self.text(report), terminator: "")
         }
@@ -149,9 +147,7 @@ struct InspectCommand: ParsableCommand {
             }
         }
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(result), as: UTF8.self))
+            try OutputOptions.print(result)
             return
         }
         var text = "\(result.suspects.count) of \(result.samples) labelled samples: the teacher gives another class ≥ \(result.minConfidence) on average"
@@ -170,9 +166,7 @@ struct InspectCommand: ParsableCommand {
         let names = try data.map { try DataSource.open($0).classNames }
         let result = try StoreComparison.make(first: [stores[0]], second: [stores[1]], classNames: names)
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(result), as: UTF8.self))
+            try OutputOptions.print(result)
             return
         }
         var out = "\(stores[0]) against \(stores[1]): \(result.records) records in both"
@@ -198,9 +192,7 @@ struct InspectCommand: ParsableCommand {
             throw CLIFailure(message: "\(path): cannot write the picture (\(error))")
         }
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(relations), as: UTF8.self))
+            try OutputOptions.print(relations)
             return
         }
         var out = "class correlation of \(relations.records) records, C = \(relations.numClasses): \(path)\n"
@@ -235,9 +227,7 @@ struct InspectCommand: ParsableCommand {
                 let label: Int?
                 let mass: Float
             }
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(Out(record: rec, key: key, label: label, mass: rec.probabilities.reduce(0, +))), as: UTF8.self))
+            try OutputOptions.print(Out(record: rec, key: key, label: label, mass: rec.probabilities.reduce(0, +)))
             return
         }
         var out = ""

@@ -125,9 +125,7 @@ struct PrecomputeCommand: ParsableCommand {
         let summary = try job.run()
         progress.finish()
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try enc.encode(summary), as: UTF8.self))
+            try OutputOptions.print(summary)
         } else {
             print("records written  \(summary.recordsWritten)  (already stored: \(summary.recordsSkipped))")
             print(String(format: "bytes/record     %.2f  (compressed chunk payload)", summary.bytesPerRecord))

@@ -74,9 +74,7 @@ struct PredictCommand: ParsableCommand {
             model: model, arch: arch, classes: classes, imageSize: imageSize, inChannels: inChans, names: names, data: data,
             top: top, fused: !unfused, inputs: inputs))
         if output.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try encoder.encode(predictions), as: UTF8.self))
+            try OutputOptions.print(predictions)
             return
         }
         for p in predictions {

@@ -165,9 +165,7 @@ struct TrainCommand: ParsableCommand {
         let log = try job.run()
         bar.finishLine()
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try enc.encode(log), as: UTF8.self))
+            try OutputOptions.print(log)
         } else {
             print("trained \(log.mode) \(log.parameters) parameters; checkpoint and log.json in \(out)")
         }

@@ -56,9 +56,7 @@ struct VerifyCommand: ParsableCommand {
         let report = try VerifyJob.run(paths: stores, data: data, teacher: teacher, arch: arch, sample: sample, all: all,
                                        fused: fused, progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
         if output.json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(report), as: UTF8.self))
+            try OutputOptions.print(report)
         } else {
             print("store      \(report.paths.joined(separator: " "))")
             print("records    \(report.records) in \(report.chunks) chunks, \(report.epochs) epochs; known bad samples \(report.knownFailures)")
