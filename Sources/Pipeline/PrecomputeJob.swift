@@ -41,6 +41,9 @@ public struct PrecomputeOptions: Sendable {
     /// Run a built-in teacher architecture fused (BatchNorm folded into convolutions; the default) or
     /// unfused. Recorded in the store's metadata; a resume must use the same setting.
     public var fusedTeacher: Bool = true
+    /// A file of sample keys to leave out (``SampleExclusion``): recorded in the metadata and, per epoch,
+    /// in the failures table; a resume must use the same exclusion.
+    public var exclude: String?
 
     /// Creates options.
     public init(
@@ -87,6 +90,8 @@ public struct PrecomputeSummary: Sendable, Codable, Equatable {
     public var teacherImagesPerSecond: Double = 0
     /// Share of wall time spent outside the teacher (decode, augment, top-K, store, waiting).
     public var overheadShare: Double = 0
+    /// Samples of this shard left out on purpose (`exclude`), per epoch.
+    public var excludedSamples: Int = 0
 }
 
 /// The teacher stage: for every epoch and sample of this shard not yet stored, seed → augmented pixels
@@ -114,14 +119,31 @@ public final class PrecomputeJob {
         let setup = try PrecomputeSetup(options: options)
         let start = Date()
         let writer = try openWriter(setup.metadata, samples: setup.samples)
-        var work = try WorkCursor(plan: plan(writer, count: setup.source.count), options: options, count: setup.source.count)
+        let plan = try plan(writer, count: setup.source.count, exclusion: setup.exclusion)
+        try recordExclusion(setup.exclusion, plan: plan, source: setup.source, writer: writer)
+        var work = WorkCursor(plan: plan, options: options, count: setup.source.count, exclusion: setup.exclusion)
         let renderer = BatchRenderer(source: setup.source, policy: setup.policy, channels: setup.channels,
                                      content: setup.teacher.input, workers: options.threads)
         var stats = RunStats()
         progress?(work.firstEpoch, 0, work.total)
         let stopped = try runBatches(&work, renderer: renderer, teacher: setup.teacher, writer: writer, stats: &stats)
-        return summary(writer: writer, work: work, stats: stats, stopped: stopped,
-                       seconds: Date().timeIntervalSince(start), teacher: setup.teacher)
+        var result = summary(writer: writer, work: work, stats: stats, stopped: stopped,
+                             seconds: Date().timeIntervalSince(start), teacher: setup.teacher)
+        result.excludedSamples = setup.exclusion.map { e in e.samples.filter { $0 % options.world == options.rank }.count } ?? 0
+        return result
+    }
+
+    /// Records every excluded sample of this shard as a failure of each epoch still to do (reason
+    /// `excluded by FILE`), so that `verify` and the loader know it has no record.
+    func recordExclusion(_ exclusion: SampleExclusion?, plan: WorkCursor.Plan, source: any ImageSource,
+                         writer: StoreWriter) throws(PipelineError) {
+        guard let exclusion else { return }
+        let mine = exclusion.samples.filter { $0 % options.world == options.rank }
+        var rows: [(epoch: Int, sampleID: Int, key: String?, reason: String)] = []
+        for (e, _) in plan.epochs {
+            for s in mine { rows.append((e, s, source.sample(s).key, "excluded by \(exclusion.path)")) }
+        }
+        do { try writer.recordFailures(rows) } catch { throw .store(error) }
     }
 
     /// The settings every run checks before it opens anything.
@@ -225,9 +247,10 @@ public final class PrecomputeJob {
 
     /// What each epoch still needs, as the writer's stored-sample bitsets (not id lists), the records
     /// already stored and the records to do.
-    func plan(_ writer: StoreWriter, count: Int) throws(PipelineError) -> WorkCursor.Plan {
+    func plan(_ writer: StoreWriter, count: Int, exclusion: SampleExclusion?) throws(PipelineError) -> WorkCursor.Plan {
         let o = options
-        let share = (count - o.rank + o.world - 1) / o.world
+        let excluded = exclusion?.samples.filter { $0 % o.world == o.rank }.count ?? 0
+        let share = (count - o.rank + o.world - 1) / o.world - excluded
         var plan = WorkCursor.Plan()
         do {
             for e in 0..<o.epochs {
@@ -256,11 +279,13 @@ struct WorkCursor {
 
     let plan: Plan
     let runSeed: UInt64, rank: Int, world: Int, count: Int
+    let exclusion: SampleExclusion?
     private var epochIndex = 0
     private var cursor: Int
 
-    init(plan: Plan, options: PrecomputeOptions, count: Int) {
+    init(plan: Plan, options: PrecomputeOptions, count: Int, exclusion: SampleExclusion? = nil) {
         self.plan = plan
+        self.exclusion = exclusion
         runSeed = options.seed
         rank = options.rank
         world = options.world
@@ -284,7 +309,7 @@ struct WorkCursor {
                 cursor = rank
                 continue
             }
-            if !stored.contains(cursor) {
+            if !stored.contains(cursor) && !(exclusion?.contains(cursor) ?? false) {
                 items.append(RenderItem(epoch: e, sample: cursor, seed: SeedScheme.derive(runSeed: runSeed, epoch: e, sample: cursor)))
             }
             cursor += world

@@ -13,6 +13,7 @@ struct PrecomputeSetup {
     let policy: AugmentPolicy?
     let channels: Int
     let metadata: StoreMetadata
+    let exclusion: SampleExclusion?
 
     init(options o: PrecomputeOptions) throws(PipelineError) {
         if o.data.hasPrefix("synthetic:") {
@@ -41,11 +42,19 @@ struct PrecomputeSetup {
         try Self.checkLabels(source, classes: teacher.numClasses, data: o.data)
         var teacherMeta = teacher.metadata
         if policy != nil { teacherMeta.inputChannels = channels }
-        metadata = StoreMetadata(
+        var exclusion: SampleExclusion?
+        if let path = o.exclude {
+            let e = try SampleExclusion(path: path, source: source)
+            if !e.samples.isEmpty { exclusion = e }
+        }
+        self.exclusion = exclusion
+        var meta = StoreMetadata(
             numClasses: teacher.numClasses, topK: o.topK, valueCodec: o.codec, epochs: o.epochs, chunkRecords: o.chunkRecords,
             runSeed: o.seed, teacher: teacherMeta, policy: policy?.canonicalJSON(), policyHash: policy?.hash,
             dataset: .init(source: o.data, sampleCount: source.count, fingerprint: source.fingerprint),
             shard: .init(rank: o.rank, world: o.world))
+        if let e = exclusion { meta.exclusion = .init(file: e.path, samples: e.samples.count, hash: e.hash) }
+        metadata = meta
     }
 
     /// The dataset's samples as the store's samples table holds them.

@@ -94,6 +94,23 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
     public var dataset: Dataset
     /// The shard.
     public var shard: Shard
+    /// Samples precompute left out on purpose (`--exclude`), or nil when none.
+    public var exclusion: Exclusion?
+
+    /// Samples left out: the file that listed them, how many, and the XXH64 of their sorted ids. Each one
+    /// is also in the failures table (reason `excluded …`) for every epoch, so readers and `verify` know
+    /// it has no record.
+    public struct Exclusion: Codable, Equatable, Sendable {
+        public var file: String
+        public var samples: Int
+        public var hash: String
+        /// Creates the description.
+        public init(file: String, samples: Int, hash: String) {
+            self.file = file
+            self.samples = samples
+            self.hash = hash
+        }
+    }
 
     /// The version of the format this build writes and reads.
     public static let currentFormatVersion = 1
@@ -128,6 +145,7 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         case chunkRecords = "chunk_records"
         case runSeed = "run_seed"
         case seedScheme = "seed_scheme"
+        case exclusion
         case teacher, policy
         case policyHash = "policy_hash"
         case dataset, shard
@@ -212,6 +230,8 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         cmp("dataset sample count", dataset.sampleCount, other.dataset.sampleCount)
         cmp("dataset fingerprint", dataset.fingerprint, other.dataset.fingerprint)
         cmp("shard", "\(shard.rank)/\(shard.world)", "\(other.shard.rank)/\(other.shard.world)")
+        cmp("excluded samples", exclusion.map { "\($0.samples) (\($0.hash))" } ?? "none",
+            other.exclusion.map { "\($0.samples) (\($0.hash))" } ?? "none")
         return out
     }
 }

@@ -387,6 +387,21 @@ public final class StoreWriter {
         }
     }
 
+    /// Records several failures in one transaction (``recordFailure(epoch:sampleID:key:reason:)`` each).
+    public func recordFailures(_ failures: [(epoch: Int, sampleID: Int, key: String?, reason: String)]) throws(StoreError) {
+        guard !failures.isEmpty else { return }
+        let now = ISO8601DateFormatter().string(from: Date())
+        do {
+            try db.write { db in
+                let stmt = try db.makeStatement(
+                    sql: "INSERT OR REPLACE INTO failures (epoch, sample_id, key, reason, recorded_at) VALUES (?, ?, ?, ?, ?)")
+                for f in failures { try stmt.execute(arguments: [f.epoch, f.sampleID, f.key, f.reason, now]) }
+            }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
     /// Writes every pending (partial) chunk, each in its own transaction.
     public func flush() throws(StoreError) {
         for epoch in pending.indices where pending[epoch].count > 0 {

@@ -77,6 +77,9 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "Size budget of the store file in bytes: reaching it stops like a full disk (resume with a larger budget).")
     var maxStoreBytes: Int?
 
+    @Option(help: "A file of sample keys to leave out (one per line; inspect --label-noise --out writes one); recorded in the store.")
+    var exclude: String?
+
     @Option(help: "Number of epochs to precompute.")
     var epochs: Int
 
@@ -118,6 +121,7 @@ struct PrecomputeCommand: ParsableCommand {
         var opts = options
         opts.maxStoreBytes = maxStoreBytes
         opts.fusedTeacher = !unfused
+        opts.exclude = exclude
         let job = PrecomputeJob(options: opts)
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }
@@ -135,6 +139,7 @@ struct PrecomputeCommand: ParsableCommand {
                              summary.teacherImagesPerSecond, summary.overheadShare * 100))
             }
             print("bad samples      \(summary.badSamples)")
+            if summary.excludedSamples > 0 { print("excluded         \(summary.excludedSamples) samples per epoch (--exclude)") }
             for example in summary.badSampleExamples { print("  \(example)") }
             print("store            \(out)")
         }
