@@ -35,6 +35,11 @@ struct InspectCommand: ParsableCommand {
             agree, and a score (the teacher's class's mean probability minus the label's). --out writes \
             their keys, one per line. Class names come from --data.
 
+            --report PAGE writes one self-contained HTML page (pictures inlined, no script, no network) \
+            with the metadata and size against the reference, the probability histograms, replayed samples \
+            with their stored top-3 and class names, the class-correlation heatmap and the label-noise \
+            suspects with their images; it needs --data.
+
             --compare takes two stores (files or shard folders) of the same dataset, seeds and policy, made \
             by two teachers, and compares them record by record: top-1 agreement, mean and max KL between \
             the dense targets, top-K overlap, and all three per class (class names from --data). Stores \
@@ -48,6 +53,7 @@ struct InspectCommand: ParsableCommand {
               tinydistill inspect fm.tdstore --class-correlation corr.png \\
                   --data fashion-mnist:train
               tinydistill inspect teacher-a.tdstore teacher-b.tdstore --compare
+              tinydistill inspect fm.tdstore --data fashion-mnist:train --report report.html
               tinydistill inspect fm.tdstore --label-noise --data fashion-mnist:train \\
                   --out suspects.txt
               tinydistill inspect shards/     # every *.tdstore in the folder, as one store
@@ -94,7 +100,19 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Suspects printed by --label-noise (all go to --out and --json).")
     var show: Int = 20
 
+    @Option(help: "Write a self-contained HTML page about the store (needs --data).")
+    var report: String?
+
     func run() throws {
+        if let report {
+            guard let data else { throw ValidationError("--report needs --data (the dataset the store indexes)") }
+            let page = try ReportPage.html(paths: stores, data: data, minConfidence: minConfidence, gridCount: gridCount)
+            do { try Data(page.utf8).write(to: URL(fileURLWithPath: report), options: .atomic) } catch {
+                throw CLIFailure(message: "\(report): cannot write the page (\(error.localizedDescription))")
+            }
+            print("report written to \(report) (\(page.utf8.count) bytes)")
+            return
+        }
         if labelNoise {
             try showLabelNoise()
             return

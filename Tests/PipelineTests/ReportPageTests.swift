@@ -1,0 +1,21 @@
+import Foundation
+@testable import Pipeline
+import Testing
+
+@Suite struct ReportPageTests {
+    @Test func thePageIsOneSelfContainedFileWithEverySection() throws {
+        let page = try ReportPage.html(paths: [try LoaderTests.store], data: LoaderTests.data, minConfidence: 0.3, gridCount: 4)
+        for section in ["Metadata and size", "Probabilities", "Replayed samples", "Class relations", "Label-noise suspects"] {
+            #expect(page.contains("<h2>\(section)</h2>"), "missing \(section)")
+        }
+        #expect(!page.contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http"))
+        // Every picture is an inlined PNG that decodes.
+        let images = page.components(separatedBy: "src=\"data:image/png;base64,").dropFirst()
+        #expect(images.count >= 2)
+        for chunk in images {
+            let b64 = String(chunk.prefix { $0 != "\"" })
+            let bytes = try #require(Data(base64Encoded: b64))
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        }
+    }
+}
