@@ -4,7 +4,8 @@ import Images
 import Store
 
 /// A picture of a store: replayed augmented samples (exactly what the teacher saw) on a grid, each with
-/// its stored top-3 written under it as "class probability%" in a 3×5 pixel digit font.
+/// its stored top-3 written under it as "class-name probability%" (the dataset's class names, in
+/// ``GridFont``; names that do not fit the tile are cut).
 public enum StoreGrid {
     /// One tile's record.
     public struct Tile: Sendable, Equatable {
@@ -24,7 +25,7 @@ public enum StoreGrid {
         let loader = try Loader(storePaths: storePaths, data: data, options: LoaderOptions(batch: 1))
         let renderer = SampleRenderer(source: loader.source, replay: Replay(policy: loader.policy, channels: loader.channels))
         let side = loader.policy.outputSize * scale
-        let textRows = 3 * 7
+        let textRows = 3 * GridFont.height
         let gap = 6
         let cols = min(columns, count)
         let rows = (count + cols - 1) / cols
@@ -58,27 +59,23 @@ public enum StoreGrid {
                     px[(oy + y) * w + ox + x] = UInt8(v)
                 }
             }
+            let names = loader.source.classNames
             for (line, (cls, p)) in pairs.enumerated() {
-                let text = "\(cls) \(Int((p * 100).rounded()))%"
-                draw(text, into: &px, width: w, x: ox + 1, y: oy + side + 3 + line * 7)
+                let percent = " \(Int((p * 100).rounded()))%"
+                let name = Int(cls) < names.count ? names[Int(cls)] : String(cls)
+                let room = max(1, side / GridFont.width - percent.count)
+                draw(String(name.prefix(room)) + percent, into: &px, width: w, x: ox, y: oy + side + 2 + line * GridFont.height)
             }
         }
         return (Image(width: w, height: h, channels: 1, pixels: px), tiles)
     }
 
-    /// 3×5 glyphs for digits, space and %.
-    static let glyphs: [Character: [UInt8]] = [
-        "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7], "4": [5, 5, 7, 1, 1],
-        "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
-        "%": [5, 1, 2, 4, 5], " ": [0, 0, 0, 0, 0],
-    ]
-
+    /// Draws `text` in black with its top-left corner at (x, y), clipped to the picture.
     static func draw(_ text: String, into px: inout [UInt8], width: Int, x: Int, y: Int) {
         for (i, ch) in text.enumerated() {
-            guard let g = glyphs[ch] else { continue }
-            for (row, bits) in g.enumerated() {
-                for col in 0..<3 where bits & (4 >> col) != 0 {
-                    let xx = x + i * 4 + col, yy = y + row
+            for (row, bits) in GridFont.glyph(ch).enumerated() {
+                for col in 0..<GridFont.width where bits & (1 << (GridFont.width - 1 - col)) != 0 {
+                    let xx = x + i * GridFont.width + col, yy = y + row
                     if xx < width, yy * width + xx < px.count { px[yy * width + xx] = 0 }
                 }
             }

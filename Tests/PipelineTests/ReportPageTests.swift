@@ -19,3 +19,18 @@ import Testing
         }
     }
 }
+
+@Suite struct StoreGridTests {
+    @Test func tilesCarryTheirClassNamesInText() throws {
+        let (image, tiles) = try StoreGrid.render(storePaths: [try LoaderTests.store], data: LoaderTests.data, count: 4, columns: 4)
+        #expect(tiles.count == 4)
+        // Three lines of 12-pixel text under each 96-pixel tile: some black pixels in each line's band.
+        let side = 32 * 3, gap = 6
+        for line in 0..<3 {
+            let y0 = gap + side + 2 + line * GridFont.height
+            let band = (y0..<(y0 + GridFont.height)).flatMap { y in (gap..<(gap + side)).map { image.pixels[y * image.width + $0] } }
+            #expect(band.contains(0), "line \(line) under the first tile is empty")
+        }
+        #expect(GridFont.glyph("A").contains { $0 != 0 } && GridFont.glyph(" ").allSatisfy { $0 == 0 })
+    }
+}
