@@ -52,8 +52,9 @@ struct InspectCommand: ParsableCommand {
               tinydistill inspect demo.tdstore --grid grid.png --data fashion-mnist:train
               tinydistill inspect fm.tdstore --class-correlation corr.png \\
                   --data fashion-mnist:train
-              tinydistill inspect teacher-a.tdstore teacher-b.tdstore --compare
-              tinydistill inspect fm.tdstore --data fashion-mnist:train --report report.html
+              tinydistill inspect a.tdstore b.tdstore --compare --data fashion-mnist:train
+              tinydistill inspect fm.tdstore --data fashion-mnist:train \\
+                  --report report.html
               tinydistill inspect fm.tdstore --label-noise --data fashion-mnist:train \\
                   --out suspects.txt
               tinydistill inspect shards/     # every *.tdstore in the folder, as one store
