@@ -11,17 +11,7 @@ OUT=${1:-out/label-noise-training}
 mkdir -p "$OUT"
 swift build -c release --product tinydistill >/dev/null
 BIN=$(swift build -c release --show-bin-path)/tinydistill
-/usr/bin/python3 - "$OUT" <<'PY'
-import gzip, sys
-import numpy as np
-out = sys.argv[1]
-raw = gzip.open("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz").read()
-header, labels = raw[:8], np.frombuffer(raw[8:], dtype=np.uint8).copy()
-rng = np.random.default_rng(1)
-flip = np.sort(rng.choice(len(labels), size=len(labels) // 20, replace=False))
-labels[flip] = (labels[flip] + rng.integers(1, 10, size=len(flip))) % 10
-open(f"{out}/train-labels", "wb").write(header + labels.tobytes())
-PY
+/usr/bin/python3 Benchmarks/scripts/flip-labels.py train "$OUT/train-labels"
 DATA="fashion-mnist:train:$OUT/train-labels"
 [ -f "$OUT/noisy.tdstore" ] || "$BIN" precompute --data "$DATA" --teacher models/fashion-mnist-teacher.safetensors \
   --policy examples/policy-fashion-mnist.json --epochs 2 --topk 10 --out "$OUT/noisy.tdstore" >/dev/null 2>&1

@@ -16,20 +16,7 @@ trap 'rm -rf "$WORK"' EXIT
 echo "| split | samples | flipped | epochs | min confidence | suspects | precision | recall |"
 echo "|---|---|---|---|---|---|---|---|"
 for split in test train; do
-  python3 - "$split" "$WORK" <<'PY'
-import gzip, sys
-import numpy as np
-split, work = sys.argv[1], sys.argv[2]
-name = {"train": "train", "test": "t10k"}[split]
-raw = gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-labels-idx1-ubyte.gz").read()
-header, labels = raw[:8], np.frombuffer(raw[8:], dtype=np.uint8).copy()
-rng = np.random.default_rng(1)
-n = len(labels)
-flip = np.sort(rng.choice(n, size=n // 20, replace=False))
-labels[flip] = (labels[flip] + rng.integers(1, 10, size=len(flip))) % 10
-open(f"{work}/{split}-labels", "wb").write(header + labels.tobytes())
-open(f"{work}/{split}-flipped.txt", "w").write("\n".join(f"{split}/{i:05d}" for i in flip) + "\n")
-PY
+  /usr/bin/python3 Benchmarks/scripts/flip-labels.py "$split" "$WORK/$split-labels" "$WORK/$split-flipped.txt"
   data="fashion-mnist:$split:$WORK/$split-labels"
   "$BIN" precompute --data "$data" --teacher models/fashion-mnist-teacher.safetensors --policy examples/policy-fashion-mnist.json \
     --epochs "$EPOCHS" --topk 10 --out "$WORK/$split.tdstore" >/dev/null 2>&1

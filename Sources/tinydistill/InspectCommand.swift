@@ -156,9 +156,14 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    /// The class names of `--data`, or nil without it.
+    private func datasetClassNames() throws -> [String]? {
+        try data.map { try DataSource.open($0).classNames }
+    }
+
     private func showLabelNoise() throws {
         guard minConfidence > 0, minConfidence <= 1 else { throw ValidationError("--min-confidence must be in (0, 1]") }
-        let names = try data.map { try DataSource.open($0).classNames }
+        let names = try datasetClassNames()
         let result = try LabelNoise.make(paths: stores, minConfidence: minConfidence, classNames: names)
         if let out {
             do { try Data(result.exclusionList.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
@@ -182,7 +187,7 @@ struct InspectCommand: ParsableCommand {
 
     private func showComparison() throws {
         guard stores.count == 2 else { throw ValidationError("--compare takes two stores (files or shard folders); got \(stores.count)") }
-        let names = try data.map { try DataSource.open($0).classNames }
+        let names = try datasetClassNames()
         let result = try StoreComparison.make(first: [stores[0]], second: [stores[1]], classNames: names)
         if output.json {
             try OutputOptions.print(result)
@@ -202,7 +207,7 @@ struct InspectCommand: ParsableCommand {
 
     private func showClassRelations(png path: String) throws {
         guard (1...10_000).contains(pairs) else { throw ValidationError("--pairs must be in 1…10000") }
-        let names = try data.map { try DataSource.open($0).classNames }
+        let names = try datasetClassNames()
         let relations = try ClassRelations.make(paths: stores, classNames: names, pairs: pairs)
         let cell = max(1, 512 / max(relations.numClasses, 1))
         do {
