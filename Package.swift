@@ -23,6 +23,9 @@ let package = Package(
         .library(name: "Augment", targets: ["Augment"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Models", targets: ["Models"]),
+        // The versioned C ABI (Sources/CTinyDistill/include/tinydistill.h) as libTinyDistillC.so, which the
+        // Python package loads.
+        .library(name: "TinyDistillC", type: .dynamic, targets: ["TinyDistillABI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -103,6 +106,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The header of the C ABI, as a module the implementation and the tests import.
+        .target(name: "CTinyDistill"),
+        // The C ABI over Store, Pipeline and Models (@_cdecl functions on opaque handles): adapts only.
+        .target(
+            name: "TinyDistillABI",
+            dependencies: ["CTinyDistill", "Pipeline", "Store", "Models"]
+        ),
         // The command-line tool: argument parsing and output formats only.
         .executableTarget(
             name: "tinydistill",
@@ -122,6 +132,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TinyDistillABITests", dependencies: ["TinyDistillABI", "CTinyDistill", "Pipeline", "Store"]),
         .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store", "Images", "Pipeline"]),
         // Per-stage augmentation timings (Benchmarks/scripts/augment-stages.sh).
         .executableTarget(

@@ -62,26 +62,33 @@ public struct BatchRenderer: Sendable {
             return
         }
         let plane = batch.planeSize
-        let wantsPlanes = batch.content == .planes
+        let content = batch.content
         let workers = min(self.workers, max(1, n))
         let per = (n + workers - 1) / workers
-        batch.planes.withUnsafeMutableBufferPointer { planes in
-            batch.hashes.withUnsafeMutableBufferPointer { hashes in
-                batch.errors.withUnsafeMutableBufferPointer { errors in
-                    let out = Slots(planes: planes, hashes: hashes, errors: errors)
-                    DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        for r in (w * per)..<min(n, (w + 1) * per) {
-                            let item = items[r]
-                            do throws(ImageError) {
-                                let (image, params) = try renderer.render(item.sample, seed: item.seed)
-                                if wantsPlanes {
-                                    augmenter.normalize(image, params, into: UnsafeMutableBufferPointer(
-                                        rebasing: out.planes[(r * plane)..<((r + 1) * plane)]))
-                                } else {
-                                    out.hashes[r] = image.pixels.withUnsafeBytes { XXH64.hash($0, seed: item.seed) }
+        batch.pixels.withUnsafeMutableBufferPointer { pixels in
+            batch.planes.withUnsafeMutableBufferPointer { planes in
+                batch.hashes.withUnsafeMutableBufferPointer { hashes in
+                    batch.errors.withUnsafeMutableBufferPointer { errors in
+                        let out = Slots(planes: planes, pixels: pixels, hashes: hashes, errors: errors)
+                        DispatchQueue.concurrentPerform(iterations: workers) { w in
+                            for r in (w * per)..<min(n, (w + 1) * per) {
+                                let item = items[r]
+                                do throws(ImageError) {
+                                    let (image, params) = try renderer.render(item.sample, seed: item.seed)
+                                    switch content {
+                                    case .planes:
+                                        augmenter.normalize(image, params, into: UnsafeMutableBufferPointer(
+                                            rebasing: out.planes[(r * plane)..<((r + 1) * plane)]))
+                                    case .pixels:
+                                        precondition(image.pixels.count == plane, "rendered \(image.pixels.count) bytes for a slot of \(plane)")
+                                        _ = UnsafeMutableBufferPointer(rebasing: out.pixels[(r * plane)..<((r + 1) * plane)])
+                                            .initialize(from: image.pixels)
+                                    case .pixelHash:
+                                        out.hashes[r] = image.pixels.withUnsafeBytes { XXH64.hash($0, seed: item.seed) }
+                                    }
+                                } catch {
+                                    out.errors[r] = error.description
                                 }
-                            } catch {
-                                out.errors[r] = error.description
                             }
                         }
                     }
@@ -93,6 +100,7 @@ public struct BatchRenderer: Sendable {
     /// The batch's buffers, shared by the workers; each row is written by exactly one of them.
     private struct Slots: @unchecked Sendable {
         let planes: UnsafeMutableBufferPointer<Float>
+        let pixels: UnsafeMutableBufferPointer<UInt8>
         let hashes: UnsafeMutableBufferPointer<UInt64>
         let errors: UnsafeMutableBufferPointer<String?>
     }

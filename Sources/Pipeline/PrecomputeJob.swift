@@ -16,6 +16,8 @@ public struct PrecomputeOptions: Sendable {
     public var arch: String?
     /// Augmentation policy JSON file (nil: the TinyViT recipe at the teacher's input size).
     public var policy: String?
+    /// The policy as inline JSON instead of a file (the C ABI's callers); at most one of the two.
+    public var policyJSON: String?
     /// Epochs to produce.
     public var epochs: Int
     /// Entries per record.
@@ -94,14 +96,14 @@ public struct PrecomputeSummary: Sendable, Codable, Equatable {
     public var excludedSamples: Int = 0
 }
 
-/// The teacher stage: for every epoch and sample of this shard not yet stored, seed → augmented pixels
-/// → teacher → top-K → store. Re-running the same options on an existing store resumes it.
+/// The teacher stage run to the end: for every epoch and sample of this shard not yet stored, seed →
+/// augmented pixels → teacher → top-K → store. Re-running the same options on an existing store resumes it.
 ///
-/// Batches are rendered on `threads` threads (``BatchRenderer``) while the teacher runs the previous
-/// batch: two batch buffers, allocated once, alternate, so memory does not grow with the dataset.
-/// Records are written in (epoch, sample) order whatever the thread count, so the store's bytes do not
-/// depend on it. A dataset without images (`synthetic:N`) runs the same loop with the synthetic teacher
-/// reading each record's seed.
+/// The loop is a ``TeacherStage`` driven by the teacher `options.teacher` names: batches render on
+/// `threads` threads while the teacher runs the previous one, and records are written in (epoch, sample)
+/// order whatever the thread count, so the store's bytes do not depend on it. A caller with its own
+/// teacher drives the same stage through the C ABI. A dataset without images (`synthetic:N`) runs the
+/// same loop with the synthetic teacher reading each record's seed.
 public final class PrecomputeJob {
     /// The options.
     public let options: PrecomputeOptions
@@ -115,156 +117,21 @@ public final class PrecomputeJob {
 
     /// Runs the job.
     public func run() throws(PipelineError) -> PrecomputeSummary {
-        try validate()
-        let setup = try PrecomputeSetup(options: options)
-        let start = Date()
-        let writer = try openWriter(setup.metadata, samples: setup.samples)
-        let plan = try plan(writer, count: setup.source.count, exclusion: setup.exclusion)
-        try recordExclusion(setup.exclusion, plan: plan, source: setup.source, writer: writer)
-        var work = WorkCursor(plan: plan, options: options, count: setup.source.count, exclusion: setup.exclusion)
-        let renderer = BatchRenderer(source: setup.source, policy: setup.policy, channels: setup.channels,
-                                     content: setup.teacher.input, workers: options.threads)
-        var stats = RunStats()
-        progress?(work.firstEpoch, 0, work.total)
-        let stopped = try runBatches(&work, renderer: renderer, teacher: setup.teacher, writer: writer, stats: &stats)
-        var result = summary(writer: writer, work: work, stats: stats, stopped: stopped,
-                             seconds: Date().timeIntervalSince(start), teacher: setup.teacher)
-        result.excludedSamples = setup.exclusion.map { e in e.samples.filter { $0 % options.world == options.rank }.count } ?? 0
-        return result
-    }
-
-    /// Records every excluded sample of this shard as a failure of each epoch still to do (reason
-    /// `excluded by FILE`), so that `verify` and the loader know it has no record.
-    func recordExclusion(_ exclusion: SampleExclusion?, plan: WorkCursor.Plan, source: any ImageSource,
-                         writer: StoreWriter) throws(PipelineError) {
-        guard let exclusion else { return }
-        let mine = exclusion.samples.filter { $0 % options.world == options.rank }
-        var rows: [(epoch: Int, sampleID: Int, key: String?, reason: String)] = []
-        for (e, _) in plan.epochs {
-            for s in mine { rows.append((e, s, source.sample(s).key, "excluded by \(exclusion.path)")) }
-        }
-        do { try writer.recordFailures(rows) } catch { throw .store(error) }
-    }
-
-    /// The settings every run checks before it opens anything.
-    func validate() throws(PipelineError) {
-        try Settings.checkPositive(options.epochs, field: "epochs")
-        try Settings.checkShard(rank: options.rank, world: options.world)
-        try Settings.checkBatch(options.batch)
-        try Settings.checkThreads(options.threads)
-    }
-
-    /// What a run counted.
-    struct RunStats {
-        var done = 0, bad = 0
-        var examples: [String] = []
-        var teacherSeconds = 0.0
-        var teacherImages = 0
-    }
-
-    /// Renders, teaches and commits batch after batch until the work is done or `shouldStop` says so;
-    /// returns whether it stopped early. The next batch renders in the background while the teacher runs.
-    func runBatches(_ work: inout WorkCursor, renderer: BatchRenderer, teacher: any Teacher, writer: StoreWriter,
-                    stats: inout RunStats) throws(PipelineError) -> Bool {
-        let buffers = [renderer.makeBatch(capacity: options.batch), renderer.makeBatch(capacity: options.batch)]
-        var nextBuffer = 0
-        func start(_ items: [RenderItem]) -> Background<RenderedBatch>? {
-            guard !items.isEmpty else { return nil }
-            let batch = buffers[nextBuffer]
-            nextBuffer ^= 1
-            return Background { renderer.render(items, into: batch); return batch }
-        }
+        let stage = try TeacherStage(options: options)
+        stage.shouldStop = shouldStop
         var targets = TopKBatch(k: options.topK, capacity: options.batch)
-        var stopping = false  // latched: once asked to stop, no new batch starts
-        var pending = start(work.next(options.batch))
+        progress?(stage.firstEpoch, 0, stage.total)
         do {
-            while let current = pending?.wait() {
-                if !stopping { stopping = shouldStop() }
-                pending = start(stopping ? [] : work.next(options.batch))
-                let t0 = Date()
-                try teacher.topK(current, into: &targets)
-                if teacher.input == .planes {
-                    stats.teacherSeconds += Date().timeIntervalSince(t0)
-                    stats.teacherImages += current.count
-                }
-                try commit(current, targets: targets, source: renderer.source, writer: writer, stats: &stats)
-                progress?(current.items.last!.epoch, stats.done, work.total)
+            while let batch = try stage.next() {
+                try stage.teacher.topK(batch, into: &targets)
+                try stage.write(targets)
+                progress?(batch.items.last!.epoch, stage.done, stage.total)
             }
         } catch {
-            _ = pending?.wait()
-            if case .store = error {} else { try? writer.close(status: "interrupted") }
+            stage.abort(after: error)
             throw error
         }
-        let stopped = stopping && !work.isExhausted
-        do { try writer.close(status: stopped ? "interrupted" : "finished") } catch { throw .store(error) }
-        return stopped
-    }
-
-    /// Writes a taught batch: a record per rendered row, a failure per row that could not be rendered.
-    func commit(_ batch: RenderedBatch, targets: TopKBatch, source: any ImageSource, writer: StoreWriter,
-                stats: inout RunStats) throws(PipelineError) {
-        do {
-            for r in 0..<batch.count {
-                let item = batch.items[r]
-                if let reason = batch.errors[r] {
-                    stats.bad += 1
-                    let key = source.sample(item.sample).key
-                    if stats.examples.count < 10 { stats.examples.append("\(item.epoch):\(item.sample) \(key): \(reason)") }
-                    try writer.recordFailure(epoch: item.epoch, sampleID: item.sample, key: key, reason: reason)
-                    continue
-                }
-                try targets.withRow(r) { i, p throws(StoreError) in
-                    try writer.append(epoch: item.epoch, sampleID: item.sample, seed: item.seed, indices: i, probabilities: p)
-                }
-            }
-        } catch {
-            throw .store(error)
-        }
-        stats.done += batch.count
-    }
-
-    /// The run's summary.
-    func summary(writer: StoreWriter, work: WorkCursor, stats: RunStats, stopped: Bool, seconds: Double,
-                 teacher: any Teacher) -> PrecomputeSummary {
-        let isModel = teacher.input == .planes
-        return PrecomputeSummary(
-            recordsWritten: writer.recordsWritten, recordsSkipped: work.skipped,
-            bytesPerRecord: writer.recordsWritten == 0 ? 0 : Double(writer.compressedBytesWritten) / Double(writer.recordsWritten),
-            seconds: seconds, recordsPerSecond: Double(stats.done) / max(seconds, 1e-9), interrupted: stopped,
-            badSamples: stats.bad, badSampleExamples: stats.examples, teacherSeconds: stats.teacherSeconds,
-            teacherImagesPerSecond: stats.teacherSeconds > 0 ? Double(stats.teacherImages) / stats.teacherSeconds : 0,
-            overheadShare: isModel && seconds > 0 ? max(0, 1 - stats.teacherSeconds / seconds) : 0)
-    }
-
-    func openWriter(_ meta: StoreMetadata, samples: some Sequence<Sample>) throws(PipelineError) -> StoreWriter {
-        do {
-            return try StoreWriter(path: options.out, metadata: meta, samples: samples, compressionLevel: options.compressionLevel,
-                                   maxBytes: options.maxStoreBytes)
-        } catch {
-            throw .store(error)
-        }
-    }
-
-    /// What each epoch still needs, as the writer's stored-sample bitsets (not id lists), the records
-    /// already stored and the records to do.
-    func plan(_ writer: StoreWriter, count: Int, exclusion: SampleExclusion?) throws(PipelineError) -> WorkCursor.Plan {
-        let o = options
-        let excluded = exclusion?.samples.filter { $0 % o.world == o.rank }.count ?? 0
-        let share = (count - o.rank + o.world - 1) / o.world - excluded
-        var plan = WorkCursor.Plan()
-        do {
-            for e in 0..<o.epochs {
-                let done = try writer.completedSamples(epoch: e)
-                plan.skipped += done.count
-                if done.count < share {
-                    plan.epochs.append((e, done))
-                    plan.total += share - done.count
-                }
-            }
-        } catch {
-            throw .store(error)
-        }
-        return plan
+        return try stage.finish()
     }
 }
 

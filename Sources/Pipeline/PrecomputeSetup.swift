@@ -15,10 +15,12 @@ struct PrecomputeSetup {
     let metadata: StoreMetadata
     let exclusion: SampleExclusion?
 
-    init(options o: PrecomputeOptions) throws(PipelineError) {
+    /// Resolves `o`; `given` is a teacher the caller runs (``CallerTeacher``), used instead of the one
+    /// `o.teacher` names.
+    init(options o: PrecomputeOptions, teacher given: (any Teacher)? = nil) throws(PipelineError) {
         if o.data.hasPrefix("synthetic:") {
             // No images: only the synthetic teacher, whose class count labels the dataset when C is omitted.
-            guard o.teacher.hasPrefix("synthetic:") else {
+            guard given == nil && o.teacher.hasPrefix("synthetic:") else {
                 throw .invalid(field: "data", value: o.data,
                                why: "synthetic:N has no images for a model teacher; use synthetic-images:N:WxHxC, an ImageFolder or fashion-mnist")
             }
@@ -29,12 +31,17 @@ struct PrecomputeSetup {
             channels = 3
         } else {
             source = try DataSource.open(o.data)
-            var policy = try Self.policy(o.policy) ?? .tinyViT(outputSize: 224)
+            let named = try Self.policy(o.policy, inline: o.policyJSON)
+            var policy = named ?? .tinyViT(outputSize: 224)
             let firstChannels = Self.firstChannels(source)
-            teacher = try TeacherLoader.open(spec: o.teacher, arch: o.arch, maxK: o.topK,
-                                             probe: (firstChannels, o.policy == nil ? 224 : policy.outputSize), fused: o.fusedTeacher)
-            if o.policy == nil, let size = teacher.requiredInputSize { policy = .tinyViT(outputSize: size) }
-            try Self.check(policy: policy, named: o.policy, against: teacher)
+            if let given {
+                teacher = given
+            } else {
+                teacher = try TeacherLoader.open(spec: o.teacher, arch: o.arch, maxK: o.topK,
+                                                 probe: (firstChannels, named == nil ? 224 : policy.outputSize), fused: o.fusedTeacher)
+            }
+            if named == nil, let size = teacher.requiredInputSize { policy = .tinyViT(outputSize: size) }
+            try Self.check(policy: policy, named: o.policy ?? (o.policyJSON == nil ? nil : "inline policy"), against: teacher)
             self.policy = policy
             channels = teacher.inputChannels ?? firstChannels
         }
@@ -63,8 +70,14 @@ struct PrecomputeSetup {
         return (0..<source.count).lazy.map { source.sample($0) }
     }
 
-    /// The policy file `path` parsed, or nil for the default.
-    static func policy(_ path: String?) throws(PipelineError) -> AugmentPolicy? {
+    /// The policy file `path` (or the `inline` JSON) parsed, or nil for the default.
+    static func policy(_ path: String?, inline: String? = nil) throws(PipelineError) -> AugmentPolicy? {
+        if let inline {
+            guard path == nil else { throw .invalid(field: "policy", value: path!, why: "give a policy file or inline JSON, not both") }
+            do { return try AugmentPolicy.parse(Array(inline.utf8), source: "inline policy") } catch {
+                throw .invalid(field: "policy", value: "inline policy", why: error.description)
+            }
+        }
         guard let path else { return nil }
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw .invalid(field: "policy", value: path, why: "cannot read the file")
@@ -87,6 +100,10 @@ struct PrecomputeSetup {
         if let size = teacher.requiredInputSize, size != policy.outputSize {
             throw .invalid(field: "policy", value: path ?? "default",
                            why: "its output size \(policy.outputSize) differs from the teacher's input size \(size)")
+        }
+        if teacher.input == .pixels, let e = policy.erasing, e.probability > 0 {
+            throw .invalid(field: "pixels", value: "uint8",
+                           why: "the policy's random erasing draws its noise in normalised space, which uint8 pixels cannot hold; take float32 pixels or remove \"erasing\"")
         }
         guard policy.mix == nil else {
             throw .invalid(field: "policy", value: path ?? "default",

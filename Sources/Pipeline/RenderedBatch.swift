@@ -34,6 +34,8 @@ public final class RenderedBatch: @unchecked Sendable {
     public internal(set) var items: [RenderItem] = []
     /// capacity × planeSize floats when `content` is `.planes`, else empty.
     public internal(set) var planes: [Float]
+    /// capacity × planeSize uint8 pixels, HWC per row, when `content` is `.pixels`, else empty.
+    public internal(set) var pixels: [UInt8]
     /// capacity pixel hashes (`.pixelHash`), else zeros.
     public internal(set) var hashes: [UInt64]
     /// capacity labels: the dataset label of each row.
@@ -53,6 +55,7 @@ public final class RenderedBatch: @unchecked Sendable {
         self.side = side
         self.content = content
         planes = [Float](repeating: 0, count: content == .planes ? capacity * channels * side * side : 0)
+        pixels = [UInt8](repeating: 0, count: content == .pixels ? capacity * channels * side * side : 0)
         hashes = [UInt64](repeating: 0, count: capacity)
         labels = [Int](repeating: -1, count: capacity)
         errors = [String?](repeating: nil, count: capacity)
@@ -68,6 +71,7 @@ public final class RenderedBatch: @unchecked Sendable {
         content = .planes
         self.items = items
         self.planes = planes
+        pixels = []
         hashes = [UInt64](repeating: 0, count: items.count)
         self.labels = labels
         errors = [String?](repeating: nil, count: items.count)

@@ -7,6 +7,10 @@ public enum TeacherInput: Sendable, Equatable {
     /// The XXH64 of the augmented uint8 pixels under the row's seed (for a dataset without images, the
     /// seed itself): the synthetic teacher, so that replay can be verified without a model.
     case pixelHash
+    /// The augmented uint8 pixels, HWC, before normalisation: a caller's own teacher that normalises
+    /// itself (``TeacherStage``). Random erasing draws its noise in normalised space, so a policy that
+    /// erases cannot be rendered this way.
+    case pixels
 }
 
 /// The model precompute, verify and online distillation run: maps a rendered batch to each row's

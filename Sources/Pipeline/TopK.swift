@@ -54,3 +54,30 @@ public enum TopK {
         }
     }
 }
+
+extension TopK {
+    /// The `indices.count` largest of `probabilities` (a caller's teacher output, already a
+    /// distribution) into `indices` / `values`, in descending value (ties: lower class first).
+    public static func select(probabilities: UnsafeBufferPointer<Float>, indices: UnsafeMutableBufferPointer<UInt32>,
+                              values: UnsafeMutableBufferPointer<Float>) {
+        precondition(indices.count == values.count && indices.count <= probabilities.count)
+        let k = indices.count
+        var filled = 0
+        for i in 0..<probabilities.count {
+            let v = probabilities[i]
+            if filled == k {
+                if !(v > values[k - 1]) { continue }  // equal values keep the lower class already held
+            } else {
+                filled += 1
+            }
+            var j = filled - 1
+            while j > 0 && v > values[j - 1] {
+                values[j] = values[j - 1]
+                indices[j] = indices[j - 1]
+                j -= 1
+            }
+            values[j] = v
+            indices[j] = UInt32(i)
+        }
+    }
+}

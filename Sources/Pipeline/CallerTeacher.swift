@@ -1,0 +1,43 @@
+import Store
+
+/// A teacher the caller runs itself (a PyTorch model on a GPU, through the C ABI and the Python
+/// package): the stage hands it rendered batches and takes back its top-K (``TeacherStage/write(_:)``).
+/// The store records the caller's own description of it: a name and a digest of its weights, which
+/// `verify` and `inspect` report and a resume must match.
+public struct CallerTeacher: Teacher {
+    public let numClasses: Int
+    public let inputChannels: Int?
+    public var requiredInputSize: Int? { nil }
+    public let metadata: StoreMetadata.Teacher
+    public let input: TeacherInput
+
+    /// A teacher of `numClasses` classes named `name` with weights digest `digest`, reading `channels`
+    /// channels (nil: the dataset's own) as normalised float32 planes or, with `pixels`, uint8 pixels.
+    /// Errors name the field at fault.
+    public init(name: String, digest: String, numClasses: Int, channels: Int? = nil,
+                pixels: TeacherInput = .planes) throws(PipelineError) {
+        guard !name.isEmpty, name.utf8.count <= 256 else {
+            throw .invalid(field: "teacherName", value: name, why: "give a name of 1…256 bytes (for example the model's class and config)")
+        }
+        guard !digest.isEmpty, digest.utf8.count <= 256 else {
+            throw .invalid(field: "teacherDigest", value: digest, why: "give a digest of the weights of 1…256 bytes (for example a SHA-256)")
+        }
+        guard numClasses >= 2, numClasses <= 1 << 24 else {
+            throw .invalid(field: "numClasses", value: "\(numClasses)", why: "a teacher has 2…16,777,216 classes")
+        }
+        if let channels, ![1, 3].contains(channels) {
+            throw .invalid(field: "channels", value: "\(channels)", why: "images are rendered with 1 or 3 channels")
+        }
+        guard pixels != .pixelHash else {
+            throw .invalid(field: "pixels", value: "hash", why: "a caller's teacher reads float32 planes or uint8 pixels")
+        }
+        self.numClasses = numClasses
+        inputChannels = channels
+        input = pixels
+        metadata = .init(architecture: "caller:" + name, weightsHash: digest)
+    }
+
+    public func topK(_ batch: RenderedBatch, into targets: inout TopKBatch) throws(PipelineError) {
+        throw .failed("the caller computes this teacher's top-K and writes it to the stage")
+    }
+}
