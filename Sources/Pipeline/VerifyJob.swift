@@ -58,7 +58,7 @@ public enum VerifyJob {
                             knownFailures: coverage.knownFailures, problems: problems.listed, problemCount: problems.count,
                             dataset: datasetState, replay: replay, complete: coverage.stillToCompute == 0,
                             missingRecords: coverage.stillToCompute, unfinishedSessions: coverage.unfinished,
-                            ok: problems.count == 0)
+                            ok: problems.count == 0, teacher: meta.teacher)
     }
 
     /// The problems found: the first 100 listed, all counted.

@@ -1,3 +1,5 @@
+import Store
+
 /// What `verify` found: integrity of every chunk and record, and (with a teacher) replay fidelity. Its JSON
 /// form is the stable `verify --json` output.
 public struct VerifyReport: Codable, Sendable, Equatable {
@@ -48,9 +50,13 @@ public struct VerifyReport: Codable, Sendable, Equatable {
     public var unfinishedSessions: [String]
     /// No integrity problem (an incomplete store whose committed chunks are intact is ok).
     public var ok: Bool
+    /// The teacher the store records: its architecture (`caller:NAME` for a teacher run by a caller of
+    /// the stage) and weights digest.
+    public var teacher: StoreMetadata.Teacher? = nil
 
     enum CodingKeys: String, CodingKey {
         case paths, records, chunks, epochs, knownFailures = "known_failures", problems, problemCount = "problem_count"
         case dataset, replay, complete, missingRecords = "missing_records", unfinishedSessions = "unfinished_sessions", ok
+        case teacher
     }
 }

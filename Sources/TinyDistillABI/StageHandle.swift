@@ -71,6 +71,13 @@ final class StageHandle {
         return batch
     }
 
+    /// The target storage, moved out so that it can be filled in place (and put back before ``commit()``).
+    func takeTargets() -> TopKBatch {
+        let t = targets
+        targets = TopKBatch(k: t.k, capacity: 0)
+        return t
+    }
+
     func commit() throws(ABIFailure) {
         do throws(PipelineError) { try stage.write(targets) } catch { throw ABIFailure(error) }
     }
@@ -146,8 +153,9 @@ public func stageWriteLogits(_ handle: OpaquePointer?, _ logits: UnsafePointer<F
         let batch = try h.batchForWrite(rows: rows, function: fn)
         let c = h.stage.metadata.numClasses, k = h.targets.k
         guard classes == c else { throw .invalid("logits: \(classes) columns, but the teacher has \(c) classes") }
-        h.targets.indices.withUnsafeMutableBufferPointer { idx in
-            h.targets.probabilities.withUnsafeMutableBufferPointer { prob in
+        var targets = h.takeTargets()
+        targets.indices.withUnsafeMutableBufferPointer { idx in
+            targets.probabilities.withUnsafeMutableBufferPointer { prob in
                 for r in 0..<batch.count {
                     TopK.select(logits: UnsafeBufferPointer(start: logits + r * c, count: c),
                                 indices: UnsafeMutableBufferPointer(rebasing: idx[(r * k)..<((r + 1) * k)]),
@@ -155,6 +163,7 @@ public func stageWriteLogits(_ handle: OpaquePointer?, _ logits: UnsafePointer<F
                 }
             }
         }
+        h.targets = targets
         try h.commit()
     }
 }
@@ -173,8 +182,9 @@ public func stageWriteProbs(_ handle: OpaquePointer?, _ probs: UnsafePointer<Flo
                 throw .invalid("probs: row \(r) (sample \(batch.items[r].sample)) has \(probs[r * c + j]) at class \(j); probabilities lie in [0, 1]")
             }
         }
-        h.targets.indices.withUnsafeMutableBufferPointer { idx in
-            h.targets.probabilities.withUnsafeMutableBufferPointer { prob in
+        var targets = h.takeTargets()
+        targets.indices.withUnsafeMutableBufferPointer { idx in
+            targets.probabilities.withUnsafeMutableBufferPointer { prob in
                 for r in 0..<batch.count {
                     TopK.select(probabilities: UnsafeBufferPointer(start: probs + r * c, count: c),
                                 indices: UnsafeMutableBufferPointer(rebasing: idx[(r * k)..<((r + 1) * k)]),
@@ -182,6 +192,7 @@ public func stageWriteProbs(_ handle: OpaquePointer?, _ probs: UnsafePointer<Flo
                 }
             }
         }
+        h.targets = targets
         try h.commit()
     }
 }

@@ -61,6 +61,7 @@ struct VerifyCommand: ParsableCommand {
             print("store      \(report.paths.joined(separator: " "))")
             print("records    \(report.records) in \(report.chunks) chunks, \(report.epochs) epochs; known bad samples \(report.knownFailures)")
             print("dataset    \(report.dataset)")
+            if let t = report.teacher { print("teacher    \(t.architecture.prefix(120)) (weights \(t.weightsHash))") }
             print("integrity  \(report.ok ? "ok" : "\(report.problemCount) problem(s)")")
             if !report.complete {
                 print("complete   no: \(report.missingRecords) record(s) still to compute; the last precompute did not finish "

@@ -1,0 +1,111 @@
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinydistill
+from conftest import BIN, CLASSES, DATA, ROOT, cli
+
+sys.path.insert(0, os.path.join(ROOT, "examples"))
+from stream_consumer import frames  # noqa: E402  (the documented tdb reader)
+
+
+def stream_frames(store, epoch, batch, rank=0, world=1, position=0):
+    r = subprocess.run([BIN, "stream", "--store", store, "--data", DATA, "--epoch", str(epoch), "--batch", str(batch),
+                        "--rank", str(rank), "--world", str(world), "--position", str(position), "--format", "tdb"],
+                       capture_output=True, timeout=600)
+    assert r.returncode == 0, r.stderr.decode()
+    return list(frames(io.BytesIO(r.stdout)))
+
+
+@pytest.mark.parametrize("epoch,rank,world", [(0, 0, 1), (3, 1, 2)])
+def test_batches_are_bit_identical_to_streams(cli_store, epoch, rank, world):
+    loader = tinydistill.Loader(cli_store, DATA, batch_size=16, epoch=epoch, rank=rank, world=world)
+    ours = list(loader)
+    theirs = stream_frames(cli_store, epoch, 16, rank, world)
+    assert len(ours) == len(theirs) == len(loader) > 0
+    for b, (header, images, indices, values, labels, sample_ids) in zip(ours, theirs):
+        assert b.epoch == header["epoch"] and b.stored_epoch == header["stored_epoch"] == epoch % 2
+        assert b.position == header["position"]
+        assert b.images.tobytes() == images.tobytes()
+        assert b.topk_indices.tobytes() == indices.tobytes()
+        assert b.topk_values.tobytes() == values.tobytes()
+        assert b.labels.tobytes() == labels.tobytes()
+        assert b.sample_ids.tobytes() == sample_ids.tobytes()
+
+
+def test_state_dict_resumes_with_exactly_the_remaining_batches(cli_store):
+    full = [b.sample_ids.copy() for b in tinydistill.Loader(cli_store, DATA, batch_size=16, epoch=1)]
+    first = tinydistill.Loader(cli_store, DATA, batch_size=16)
+    first.set_epoch(1)
+    it = iter(first)
+    seen = [next(it).sample_ids.copy() for _ in range(3)]
+    state = first.state_dict()
+    assert state["epoch"] == 1 and state["position"] == 48
+    second = tinydistill.Loader(cli_store, DATA, batch_size=16)
+    second.load_state_dict(state)
+    rest = [b.sample_ids.copy() for b in second]
+    assert [s.tolist() for s in seen + rest] == [s.tolist() for s in full]
+    other = tinydistill.Loader(cli_store, DATA, batch_size=32)
+    with pytest.raises(tinydistill.TinyDistillError, match="batch_size"):
+        other.load_state_dict(state)
+
+
+def test_ranks_cover_the_epoch_once(cli_store):
+    ids = []
+    for rank in range(3):
+        loader = tinydistill.Loader(cli_store, DATA, batch_size=8, rank=rank, world=3, drop_last=False)
+        ids += [i for b in loader for i in b.sample_ids.tolist()]
+    # 160 records over 3 ranks: 53 each; the last 160 mod 3 = 1 record of the global order is dropped
+    assert len(ids) == len(set(ids)) == 159
+    assert set(ids) <= set(range(160))
+
+
+def test_rank_and_world_come_from_the_environment(cli_store, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    loader = tinydistill.Loader(cli_store, DATA, batch_size=8)
+    assert (loader.rank, loader.world) == (1, 2)
+    assert loader.records() == 80
+
+
+def test_torch_tensors_share_the_batch(cli_store):
+    torch = pytest.importorskip("torch")
+    batch = next(iter(tinydistill.Loader(cli_store, DATA, batch_size=8)))
+    images, indices, values, labels = batch.torch("cpu")
+    assert images.shape == (8, 1, 28, 28) and images.dtype == torch.float32
+    assert indices.dtype == torch.int64 and values.shape == (8, 3) and labels.dtype == torch.int64
+    assert images.data_ptr() == batch.images.ctypes.data  # zero-copy on CPU
+
+
+def test_a_different_dataset_is_refused_by_name(cli_store):
+    with pytest.raises(tinydistill.TinyDistillError, match="data synthetic-images:161:28x28x1: its fingerprint") as e:
+        tinydistill.Loader(cli_store, "synthetic-images:161:28x28x1", batch_size=8)
+    assert e.value.kind == "invalid"
+
+
+def test_bad_options_name_the_keyword(cli_store):
+    with pytest.raises(tinydistill.TinyDistillError, match="batch_size 0"):
+        tinydistill.Loader(cli_store, DATA, batch_size=0)
+    with pytest.raises(tinydistill.TinyDistillError, match="workers"):
+        tinydistill.Loader(cli_store, DATA, batch_size=8, workers=0)
+
+
+def test_sparse_kd_loss_equals_the_trainers(cli_store):
+    torch = pytest.importorskip("torch")
+    from tinydistill.torch import sparse_kd_loss
+    batch = next(iter(tinydistill.Loader(cli_store, DATA, batch_size=16)))
+    g = torch.Generator().manual_seed(3)
+    logits = torch.randn(16, CLASSES, generator=g, dtype=torch.float32, requires_grad=True)
+    for t in (1.0, 2.0):
+        ours = sparse_kd_loss(logits, torch.from_numpy(batch.topk_indices), torch.from_numpy(batch.topk_values),
+                              CLASSES, temperature=t)
+        ours.backward()
+        core, grad = tinydistill.core_sparse_kd_loss(logits.detach().numpy(), batch.topk_indices, batch.topk_values,
+                                                     temperature=t, with_grad=True)
+        assert abs(ours.item() - core) < 1e-5 * max(1.0, abs(core))
+        assert np.allclose(logits.grad.numpy(), grad, atol=1e-6)
+        logits.grad = None

@@ -1,0 +1,163 @@
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import tinydistill
+from conftest import BIN, CLASSES, DATA, TEACHER_PT, cli, digest, policy
+
+INFO = {"name": "tiny-teacher.pt", "digest": "sha256:test", "num_classes": CLASSES}
+
+
+def stage(out, **kw):
+    args = dict(data=DATA, policy=policy(), topk=3, epochs=2, teacher_info=INFO, batch_size=32, chunk_records=48)
+    args.update(kw)
+    return tinydistill.TeacherStage(str(out), **args)
+
+
+def records(path):
+    store = tinydistill.Store(path)
+    out = {}
+    for c in store.iter_chunks():
+        for i, s in enumerate(c.sample_ids.tolist()):
+            out[(c.epoch, s)] = (int(c.seeds[i]), c.indices[i].tolist(), c.values[i].copy())
+    return out
+
+
+def fp16_step(v):
+    return np.spacing(np.float16(v)).astype(np.float32)
+
+
+def test_a_pytorch_torchscript_teacher_gives_precomputes_records(cli_store, tmp_path):
+    torch = pytest.importorskip("torch")
+    model = torch.jit.load(TEACHER_PT).eval()
+    with stage(tmp_path / "py.tdstore") as s:
+        assert len(s) == 320
+        for batch in s:
+            assert batch.pixels.shape[1:] == (1, 28, 28) and batch.valid.all()
+            with torch.no_grad():
+                s.write(batch, logits=model(batch.torch()))
+    assert s.summary["recordsWritten"] == 320 and not s.summary["interrupted"]
+    ours, theirs = records(str(tmp_path / "py.tdstore")), records(cli_store)
+    assert ours.keys() == theirs.keys()
+    for key, (seed, idx, val) in theirs.items():
+        assert ours[key][0] == seed and ours[key][1] == idx
+        assert np.all(np.abs(ours[key][2] - val) <= fp16_step(val))
+
+
+def test_the_same_probabilities_give_a_byte_identical_store(cli_store, tmp_path):
+    src = tinydistill.Store(cli_store)
+    out = tmp_path / "copy.tdstore"
+    with stage(out) as s:
+        for batch in s:
+            recs = [src.record(int(e), int(i)) for e, i in zip(batch.epochs, batch.sample_ids)]
+            assert [r.seed for r in recs] == batch.seeds.tolist()  # the stage's seeds are precompute's
+            s.write(batch, topk=(np.stack([r.indices for r in recs]), np.stack([r.values for r in recs])))
+    assert digest(str(out)) == digest(cli_store)
+    assert records(str(out)).keys() == records(cli_store).keys()
+
+
+def test_an_interrupted_stage_resumes_to_the_same_store(cli_store, tmp_path):
+    src = tinydistill.Store(cli_store)
+
+    def feed(s, limit=None):
+        for n, batch in enumerate(s):
+            recs = [src.record(int(e), int(i)) for e, i in zip(batch.epochs, batch.sample_ids)]
+            s.write(batch, topk=(np.stack([r.indices for r in recs]), np.stack([r.values for r in recs])))
+            if limit is not None and n + 1 == limit:
+                break
+
+    out = tmp_path / "resumed.tdstore"
+    with pytest.raises(KeyboardInterrupt):
+        with stage(out) as s:
+            feed(s, limit=4)
+            raise KeyboardInterrupt  # Ctrl-C in the caller's loop
+    assert s.summary["interrupted"] and s.summary["recordsWritten"] == 128
+    with stage(out) as s:
+        assert len(s) == 320 - 128 and s.info["skipped"] == 128
+        feed(s)
+    assert not s.summary["interrupted"]
+    assert digest(str(out)) == digest(cli_store)
+
+
+def test_different_settings_on_an_existing_store_are_refused(cli_store, tmp_path):
+    out = tmp_path / "a.tdstore"
+    stage(out).close()
+    with pytest.raises(tinydistill.TinyDistillError, match="top_k|topk|K"):
+        stage(out, topk=4)
+    with pytest.raises(tinydistill.TinyDistillError, match="digest|teacher|weights"):
+        stage(out, teacher_info=dict(INFO, digest="sha256:other"))
+
+
+def test_verify_reports_the_callers_teacher(tmp_path):
+    torch = pytest.importorskip("torch")
+    model = torch.jit.load(TEACHER_PT).eval()
+    out = tmp_path / "v.tdstore"
+    with stage(out, epochs=1) as s:
+        for batch in s:
+            with torch.no_grad():
+                s.write(batch, probs=torch.softmax(model(batch.torch()), 1))
+    r = json.loads(cli("verify", out, "--json").stdout)
+    text = json.dumps(r)
+    assert "caller:tiny-teacher.pt" in text and "sha256:test" in text
+    assert r["ok"] is True
+
+
+def test_uint8_pixels_are_the_float_pixels_before_normalisation(tmp_path):
+    p = policy(erasing=False)
+    a = stage(tmp_path / "f.tdstore", policy=p, epochs=1)
+    b = stage(tmp_path / "u.tdstore", policy=p, epochs=1, pixels="uint8")
+    fa, ub = a.next(), b.next()
+    assert ub.pixels.dtype == np.uint8 and ub.pixels.shape == (32, 28, 28, 1)
+    mean, std = np.float32(p["mean"][0]), np.float32(p["std"][0])
+    renormalised = (ub.pixels.astype(np.float32) / np.float32(255) - mean) / std
+    assert np.array_equal(renormalised.transpose(0, 3, 1, 2), fa.pixels)
+    with pytest.raises(tinydistill.TinyDistillError, match="erasing"):
+        stage(tmp_path / "e.tdstore", pixels="uint8")
+
+
+@pytest.mark.parametrize("bad,match", [
+    (lambda s, b: s.write(b, probs=np.zeros((len(b) - 1, CLASSES), np.float32)), "rows written for a batch"),
+    (lambda s, b: s.write(b, logits=np.zeros((len(b), CLASSES + 1), np.float32)), "columns"),
+    (lambda s, b: s.write(b, topk=(np.full((len(b), 3), 11), np.full((len(b), 3), 0.1))), "class 11, outside"),
+    (lambda s, b: s.write(b, topk=(np.zeros((len(b), 2)), np.zeros((len(b), 2)))), r"shape \(32, 2\)"),
+    (lambda s, b: s.write(b, probs=np.full((len(b), CLASSES), np.nan, np.float32)), "probabilities lie in"),
+    (lambda s, b: s.next(), "write the previous batch"),
+])
+def test_bad_writes_raise_the_cores_message_and_keep_the_store(tmp_path, bad, match):
+    out = tmp_path / "bad.tdstore"
+    s = stage(out, epochs=1)
+    batch = s.next()
+    with pytest.raises(tinydistill.TinyDistillError, match=match):
+        bad(s, batch)
+    s.write(batch, probs=np.full((len(batch), CLASSES), 0.1, np.float32))  # the stage still works
+    summary = s.close()
+    assert summary["recordsWritten"] == 32 and summary["interrupted"]
+    assert tinydistill.Store(str(out)).metadata["records"] == 32
+
+
+def test_a_closed_stage_refuses_work(tmp_path):
+    s = stage(tmp_path / "c.tdstore", epochs=1)
+    batch = s.next()
+    s.close()
+    with pytest.raises(tinydistill.TinyDistillError, match="closed") as e:
+        s.write(batch, probs=np.zeros((len(batch), CLASSES), np.float32))
+    assert e.value.kind == "state"
+    with pytest.raises(tinydistill.TinyDistillError, match="closed"):
+        s.next()
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(data="/no/such/folder"), "data /no/such/folder"),
+    (dict(topk=0), "topk 0"),
+    (dict(codec="fp8"), "codec"),
+    (dict(teacher_info={"name": "x", "digest": "y"}), "num_classes"),
+    (dict(teacher_info=dict(INFO, classes=3)), "unknown key \"classes\""),
+    (dict(batch_size=0), "batch_size 0"),
+])
+def test_bad_options_name_the_keyword(tmp_path, kw, match):
+    with pytest.raises(tinydistill.TinyDistillError, match=match):
+        stage(tmp_path / "o.tdstore", **kw)
+    assert not os.path.exists(tmp_path / "o.tdstore")  # nothing is created for a refused setting

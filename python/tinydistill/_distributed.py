@@ -1,0 +1,18 @@
+"""Rank and world: from torch.distributed when it is initialised, else the environment, else 0 and 1."""
+import os
+
+
+def rank_and_world(rank=None, world=None):
+    if rank is not None and world is not None:
+        return int(rank), int(world)
+    r, w = 0, 1
+    try:
+        import torch.distributed as dist
+        if dist.is_available() and dist.is_initialized():
+            r, w = dist.get_rank(), dist.get_world_size()
+        else:
+            raise ImportError
+    except ImportError:
+        r = int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", 0)))
+        w = int(os.environ.get("WORLD_SIZE", os.environ.get("SLURM_NTASKS", 1)))
+    return (r if rank is None else int(rank)), (w if world is None else int(world))

@@ -1,0 +1,166 @@
+"""The teacher stage: precompute with any teacher the caller runs (a PyTorch nn.Module on any device)."""
+import ctypes
+import json
+
+import numpy as np
+
+from ._arrays import Handle, floats, int64s, pointer, view
+from ._distributed import rank_and_world
+from ._lib import PIXELS_UINT8, StageBatch, TinyDistillError, call_json, check, lib, take_string
+
+
+class TeacherBatch:
+    """A batch of augmented images for the teacher. `pixels` is float32 [n, C, H, W] normalised with the
+    policy's mean and std (random erasing applied: exactly what the student will see), or uint8
+    [n, H, W, C] before normalisation when the stage was opened with pixels="uint8". `valid` is False for
+    rows whose sample could not be read; the stage records those as failures whatever is written."""
+
+    def __init__(self, token, view_struct):
+        v = view_struct
+        n = v.rows
+        self._token = token
+        self.epochs = view(v.epochs, (n,), np.int64, None).copy()
+        self.sample_ids = view(v.sample_ids, (n,), np.int64, None).copy()
+        self.seeds = view(v.seeds, (n,), np.uint64, None).copy()
+        self.labels = view(v.labels, (n,), np.int64, None).copy()
+        self.valid = view(v.valid, (n,), np.uint8, None).astype(bool)
+        if not v.pixels:
+            self.pixels = None
+        elif v.pixel_format == PIXELS_UINT8:
+            self.pixels = view(v.pixels, (n, v.height, v.width, v.channels), np.uint8, None).copy()
+        else:
+            self.pixels = view(v.pixels, (n, v.channels, v.height, v.width), np.float32, None).copy()
+
+    def __len__(self):
+        return len(self.sample_ids)
+
+    def torch(self, device="cpu", pin_memory=False):
+        """The pixels as a torch tensor on `device`."""
+        import torch
+        t = torch.from_numpy(self.pixels)
+        if pin_memory and torch.cuda.is_available():
+            t = t.pin_memory()
+        return t.to(device, non_blocking=pin_memory)
+
+
+class TeacherStage:
+    """Writes a store from a teacher you run yourself, with precompute's resume, shards and refusals.
+
+        with TeacherStage("out.tdstore", "fashion-mnist:train", policy="policy.json", topk=5, epochs=4,
+                          teacher_info={"name": "resnet50-timm", "digest": sha256_of_weights,
+                                        "num_classes": 10}) as stage:
+            for batch in stage:
+                with torch.no_grad():
+                    stage.write(batch, logits=model(batch.torch("cuda")))
+
+    Iterating yields the batches of this shard's (epoch, sample) rows that the store does not hold yet;
+    each must be written before the next is asked for. `write` takes logits (softmax and top-K exactly as
+    `tinydistill precompute` computes them), probabilities, or topk=(indices, values). Leaving the `with`
+    block (or `close()`) closes the store: "finished" when every row was written, else "interrupted", and
+    opening the same settings again resumes it. Settings that differ from an existing store's are refused.
+    `policy` is a policy file or a dict (None: the TinyViT recipe at 224). rank/world default to
+    torch.distributed's, else RANK/WORLD_SIZE, else 0 and 1.
+    """
+
+    def __init__(self, out, data, policy=None, topk=None, epochs=None, seed=0, codec="fp16", rank=None, world=None,
+                 teacher_info=None, batch_size=64, threads=2, pixels="float32", chunk_records=4096,
+                 compression_level=1, exclude=None, max_store_bytes=None):
+        if teacher_info is None:
+            raise TinyDistillError("teacher_info: required: {'name': ..., 'digest': ..., 'num_classes': ...}", "invalid")
+        rank, world = rank_and_world(rank, world)
+        options = {"out": str(out), "data": str(data), "topk": topk, "epochs": epochs, "seed": seed, "codec": codec,
+                   "rank": rank, "world": world, "teacher": dict(teacher_info), "batch_size": batch_size,
+                   "threads": threads, "pixels": pixels, "chunk_records": chunk_records,
+                   "compression_level": compression_level, "exclude": exclude, "max_store_bytes": max_store_bytes}
+        if isinstance(policy, dict):
+            options["policy_json"] = json.dumps(policy)
+        elif policy is not None:
+            options["policy"] = str(policy)
+        options = {k: v for k, v in options.items() if v is not None}
+        handle = ctypes.c_void_p()
+        check(lib.tinydistill_stage_open(json.dumps(options).encode(), ctypes.byref(handle)))
+        self._handle = Handle(handle.value, lib.tinydistill_stage_free)
+        self.info = call_json(lib.tinydistill_stage_info, self._handle.pointer)
+        self._current = None
+        self._tokens = 0
+        self.summary = None
+
+    @property
+    def num_classes(self):
+        return self.info["num_classes"]
+
+    @property
+    def k(self):
+        return self.info["topk"]
+
+    @property
+    def metadata(self):
+        return self.info["metadata"]
+
+    def __len__(self):
+        """Rows this run has to write."""
+        return self.info["total"]
+
+    def _pointer(self):
+        if not self._handle.pointer:
+            raise TinyDistillError(f"{self.info['metadata']['dataset']['source']}: the stage is closed", "state")
+        return self._handle.pointer
+
+    def next(self):
+        """The next batch, or None when the work is done."""
+        has, v = ctypes.c_int32(), StageBatch()
+        check(lib.tinydistill_stage_next(self._pointer(), ctypes.byref(has), ctypes.byref(v)))
+        if not has.value:
+            self._current = None
+            return None
+        self._tokens += 1
+        self._current = self._tokens
+        return TeacherBatch(self._tokens, v)
+
+    def __iter__(self):
+        while True:
+            batch = self.next()
+            if batch is None:
+                return
+            yield batch
+
+    def write(self, batch, probs=None, logits=None, topk=None):
+        """Stores the teacher's output for `batch`: probabilities [n, C], logits [n, C] or
+        topk=(indices [n, K], values [n, K]). Numpy arrays or torch tensors on any device."""
+        pointer_ = self._pointer()
+        if batch._token != self._current:
+            raise TinyDistillError("write: this batch is not the one the stage handed out last", "state")
+        given = [x is not None for x in (probs, logits, topk)]
+        if sum(given) != 1:
+            raise TinyDistillError("write: give exactly one of probs, logits or topk=(indices, values)", "invalid")
+        n, c, k = len(batch), self.num_classes, self.k
+        if topk is not None:
+            indices, values = topk
+            idx, val = int64s(indices, "topk indices", (n, k)), floats(values, "topk values", (n, k))
+            check(lib.tinydistill_stage_write_topk(pointer_, pointer(idx, ctypes.c_int64), pointer(val, ctypes.c_float), n, k))
+        else:
+            name = "probs" if probs is not None else "logits"
+            a = floats(probs if probs is not None else logits, name)
+            if a.ndim != 2:
+                raise TinyDistillError(f"{name}: shape {a.shape}, expected ({n}, {c})", "invalid")
+            fn = lib.tinydistill_stage_write_probs if probs is not None else lib.tinydistill_stage_write_logits
+            check(fn(pointer_, pointer(a, ctypes.c_float), a.shape[0], a.shape[1]))
+        self._current = None
+
+    def close(self):
+        """Closes the store and returns the run's summary (as `precompute --json` prints it)."""
+        if not self._handle.pointer:
+            return self.summary
+        out = ctypes.c_void_p()
+        try:
+            check(lib.tinydistill_stage_close(self._handle.pointer, ctypes.byref(out)))
+            self.summary = json.loads(take_string(out.value))
+        finally:
+            self._handle.release()
+        return self.summary
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
