@@ -1,10 +1,12 @@
 # TinyDistill: the two commands that set everything up on a fresh Debian 12 machine.
 #   make demo   bootstrap, release build, the Fashion-MNIST demo (scripts/demo: teacher, precompute, inspect, students, results)
-#   make test   bootstrap, build, swift test
+#   make test   bootstrap, build, swift test, then the Python package's tests (python/tests, Debian's python3)
+#   make python the release libTinyDistillC.so copied into python/tinydistill/, so `pip install ./python` works
 SWIFT ?= swift
+PYTHON ?= /usr/bin/python3
 DEMO_DIR ?= out/demo
 
-.PHONY: all bootstrap build release test demo bench clean
+.PHONY: all bootstrap build release test test-python python demo bench clean
 
 all: build
 
@@ -13,12 +15,22 @@ bootstrap:
 
 build: bootstrap
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product TinyDistillC
 
 release: bootstrap
 	$(SWIFT) build -c release --product tinydistill
 
 test: build
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(MAKE) test-python
+
+# The Python package against the debug library and CLI (python/tests/conftest.py finds both in .build/debug).
+test-python:
+	$(PYTHON) -m pytest -q -p no:cacheprovider python/tests
+
+python: bootstrap
+	$(SWIFT) build -c release --product TinyDistillC
+	cp "$$($(SWIFT) build -c release --show-bin-path)/libTinyDistillC.so" python/tinydistill/
 
 demo: release
 	./scripts/demo $(DEMO_DIR)
