@@ -39,7 +39,7 @@ class Batch:
         import torch
         tensors = [torch.from_numpy(self.images), torch.from_numpy(self.topk_indices.astype(np.int64)),
                    torch.from_numpy(self.topk_values), torch.from_numpy(self.labels)]
-        pin = pin_memory and torch.cuda.is_available() and torch.device(device).type == "cuda"
+        pin = pin_memory and torch.device(device).type == "cuda" and torch.cuda.is_available()
         if pin:
             tensors = [t.pin_memory() for t in tensors]
         return tuple(t.to(device, non_blocking=pin) for t in tensors)

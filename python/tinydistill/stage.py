@@ -38,7 +38,7 @@ class TeacherBatch:
         """The pixels as a torch tensor on `device`."""
         import torch
         t = torch.from_numpy(self.pixels)
-        if pin_memory and torch.cuda.is_available():
+        if pin_memory and torch.device(device).type == "cuda" and torch.cuda.is_available():
             t = t.pin_memory()
         return t.to(device, non_blocking=pin_memory)
 
