@@ -3,6 +3,9 @@
 
     scripts/plot_curves.py OUT.png NAME=RUN_DIR [NAME=RUN_DIR ...]
 
+RUN_DIR may also be a result file of scripts/record-run (results/runs/NAME.json), which holds the log's
+epochs.
+
 Left panel: eval top-1 (%) per epoch; right panel: mean training loss per epoch. Needs python3-pil.
 """
 import json
@@ -53,7 +56,7 @@ def main():
     runs = [a.split("=", 1) for a in sys.argv[2:]]
     acc, loss = [], []
     for name, path in runs:
-        p = os.path.join(path, "log.json")
+        p = path if path.endswith(".json") else os.path.join(path, "log.json")
         if not os.path.exists(p):
             continue
         epochs = json.load(open(p))["epochs"]
