@@ -180,16 +180,21 @@ public final class Loader: @unchecked Sendable {
     }
 
     /// Streams batches with prefetching; `next()` blocks until the next batch is ready.
+    ///
+    /// A shuffle window is held as the columns of its chunks plus a shuffled permutation of their
+    /// positions (no record objects), and the next window decodes in the background while the current
+    /// one is handed out, so `next()` does not stop for a window's chunks.
     public final class BatchStream {
         let loader: Loader
         let epoch: Int
         private var groups: [[PlannedChunk]]
-        private var groupIndex = 0
-        private var groupItems: [TargetRecord] = []
-        private var groupOffset = 0       // global index of groupItems[0]
-        private var nextGlobal: Int       // next global index this rank takes
-        private var position: Int         // rank-local records handed out
-        private let limit: Int            // rank-local records in the epoch
+        private var groupIndex = 0            // the window `window` holds
+        private var window = Window()
+        private var windowOffset = 0          // global index of window.order[0]
+        private var nextWindow: Background<Result<Window, PipelineError>>?
+        private var nextGlobal: Int           // next global index this rank takes
+        private var position: Int             // rank-local records handed out
+        private let limit: Int                // rank-local records in the epoch
         private var pending: [Background<Result<LoaderBatch, PipelineError>>] = []
         /// Seconds `next()` spent waiting for batches that were not ready.
         public private(set) var waitSeconds = 0.0
@@ -203,15 +208,18 @@ public final class Loader: @unchecked Sendable {
             limit = loader.options.dropLast ? perRank - perRank % loader.options.batch : perRank
             position = min(start, limit)
             nextGlobal = position * loader.options.world + loader.options.rank
-            // Skip whole groups before the cursor without decoding them.
+            // Skip whole windows before the cursor without decoding them.
             var offset = 0
-            while groupIndex < groups.count {
-                let size = groups[groupIndex].reduce(0) { $0 + $1.count }
+            var first = 0
+            while first < groups.count {
+                let size = groups[first].reduce(0) { $0 + $1.count }
                 if offset + size > nextGlobal { break }
                 offset += size
-                groupIndex += 1
+                first += 1
             }
-            groupOffset = offset
+            windowOffset = offset
+            groupIndex = first - 1            // no window loaded yet: `window` is empty
+            if position < limit, first < groups.count { nextWindow = prefetch(first) }
             for _ in 0..<loader.options.prefetch { try schedule() }
         }
 
@@ -229,69 +237,134 @@ public final class Loader: @unchecked Sendable {
             }
         }
 
-        /// Takes the next batch's items from the sequence and starts rendering them.
+        /// Takes the next batch's rows from the sequence and starts rendering them.
         private func schedule() throws(PipelineError) {
-            var items: [TargetRecord] = []
             let want = min(loader.options.batch, limit - position)
             guard want > 0 else { return }
-            while items.count < want {
-                let local = nextGlobal - groupOffset
-                if local >= groupItems.count {
-                    guard try loadGroup() else { break }
+            var rows = BatchRows(capacity: want, k: loader.k)
+            while rows.count < want {
+                let local = nextGlobal - windowOffset
+                if local >= window.count {
+                    guard try advance() else { break }
                     continue
                 }
-                items.append(groupItems[local])
+                rows.append(window, at: Int(window.order[local]))
                 nextGlobal += loader.options.world
             }
-            guard !items.isEmpty else { return }
-            position += items.count
-            let loader = self.loader, epoch = self.epoch, position = self.position, frozen = items
+            guard rows.count > 0 else { return }
+            position += rows.count
+            let loader = self.loader, epoch = self.epoch, position = self.position, frozen = rows
             pending.append(Background { loader.render(frozen, epoch: epoch, position: position) })
         }
 
-        /// Decodes the next shuffle group; false at the end.
-        private func loadGroup() throws(PipelineError) -> Bool {
-            guard groupIndex < groups.count else { return false }
-            groupOffset += groupItems.count
-            var items: [TargetRecord] = []
-            let se = loader.storedEpoch(for: epoch)
-            do {
-                for c in groups[groupIndex] {
-                    let cols = try loader.store.readers[c.shard].chunk(epoch: se, chunk: c.chunk)
-                    for i in 0..<cols.count where !(loader.exclusion?.contains(Int(cols.sampleIDs[i])) ?? false) {
-                        items.append(cols.record(at: i))
-                    }
-                }
-            } catch {
-                throw .store(error)
-            }
-            var rng = SplitMix(seed: SplitMix64.mix(loader.options.seed ^ SplitMix64.mix(UInt64(epoch) << 20 ^ UInt64(groupIndex) &+ 0x5B1F)))
-            for i in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(i, rng.below(i + 1)) }
-            groupItems = items
+        /// Moves to the next window (decoded in the background) and starts decoding the one after it;
+        /// false at the end.
+        private func advance() throws(PipelineError) -> Bool {
+            guard groupIndex + 1 < groups.count else { return false }
+            windowOffset += window.count
             groupIndex += 1
+            let result = (nextWindow ?? prefetch(groupIndex)).wait()
+            nextWindow = groupIndex + 1 < groups.count ? prefetch(groupIndex + 1) : nil
+            switch result {
+            case .success(let w): window = w
+            case .failure(let error): throw error
+            }
             return true
+        }
+
+        /// Decodes window `index` on a global queue.
+        private func prefetch(_ index: Int) -> Background<Result<Window, PipelineError>> {
+            let loader = self.loader, epoch = self.epoch, chunks = groups[index]
+            return Background { loader.window(chunks, index: index, epoch: epoch) }
         }
     }
 
-    /// Renders `items` into one batch (``BatchRenderer``, `workers` threads) with their targets.
-    func render(_ items: [TargetRecord], epoch: Int, position: Int) -> Result<LoaderBatch, PipelineError> {
-        let n = items.count, k = self.k
-        let batch = renderer.makeBatch(capacity: n)
-        renderer.render(items.map { RenderItem(epoch: epoch, sample: $0.sampleID, seed: $0.seed) }, into: batch)
-        if let (j, reason) = batch.firstError {
-            return .failure(.failed("sample \(items[j].sampleID) (\(source.sample(items[j].sampleID).key)) no longer decodes: \(reason); the dataset changed since precompute"))
-        }
-        var indices = [Int32](repeating: 0, count: n * k)
-        var values = [Float](repeating: 0, count: n * k)
-        for (j, item) in items.enumerated() {
-            for q in 0..<min(k, item.indices.count) {
-                indices[j * k + q] = Int32(item.indices[q])
-                values[j * k + q] = item.probabilities[q]
+    /// One shuffle window: its chunks' columns, appended, and the shuffled positions of the records it
+    /// keeps (excluded samples left out).
+    struct Window: Sendable {
+        var k = 0
+        var sampleIDs: [UInt32] = [], seeds: [UInt64] = [], indices: [UInt32] = [], values: [Float] = []
+        var order: [Int32] = []
+        var count: Int { order.count }
+    }
+
+    /// Decodes window `index` of `epoch` (chunks `chunks`) and shuffles it by (seed, epoch, index).
+    func window(_ chunks: [PlannedChunk], index: Int, epoch: Int) -> Result<Window, PipelineError> {
+        var w = Window()
+        w.k = k
+        let se = storedEpoch(for: epoch)
+        do throws(StoreError) {
+            for c in chunks {
+                let cols = try store.readers[c.shard].chunk(epoch: se, chunk: c.chunk)
+                let base = w.sampleIDs.count
+                for i in 0..<cols.count where !(exclusion?.contains(Int(cols.sampleIDs[i])) ?? false) {
+                    w.order.append(Int32(base + i))
+                }
+                w.sampleIDs += cols.sampleIDs
+                w.seeds += cols.seeds
+                w.indices += cols.indices
+                w.values += cols.values
             }
+        } catch {
+            return .failure(.store(error))
+        }
+        var rng = SplitMix(seed: SplitMix64.mix(options.seed ^ SplitMix64.mix(UInt64(epoch) << 20 ^ UInt64(index) &+ 0x5B1F)))
+        for i in stride(from: w.order.count - 1, to: 0, by: -1) { w.order.swapAt(i, rng.below(i + 1)) }
+        return .success(w)
+    }
+
+    /// The rows of one batch, with each record's K entries by descending probability (ties: lower
+    /// class), gathered from a window's columns into arrays allocated once per batch.
+    struct BatchRows: Sendable {
+        let k: Int
+        var sampleIDs: [Int] = [], seeds: [UInt64] = []
+        var indices: [Int32] = [], values: [Float] = []
+        private var scratch: [Int]
+        var count: Int { sampleIDs.count }
+
+        init(capacity: Int, k: Int) {
+            self.k = k
+            sampleIDs.reserveCapacity(capacity)
+            seeds.reserveCapacity(capacity)
+            indices.reserveCapacity(capacity * k)
+            values.reserveCapacity(capacity * k)
+            scratch = [Int](repeating: 0, count: k)
+        }
+
+        /// Appends the record at column position `p` of `w`.
+        mutating func append(_ w: Window, at p: Int) {
+            sampleIDs.append(Int(w.sampleIDs[p]))
+            seeds.append(w.seeds[p])
+            for q in 0..<k { scratch[q] = p * k + q }
+            let better = { (a: Int, b: Int) -> Bool in w.values[a] != w.values[b] ? w.values[a] > w.values[b] : w.indices[a] < w.indices[b] }
+            if k <= 64 {  // insertion sort: no allocation
+                for i in 1..<max(1, k) {
+                    let x = scratch[i]
+                    var j = i
+                    while j > 0 && better(x, scratch[j - 1]) { scratch[j] = scratch[j - 1]; j -= 1 }
+                    scratch[j] = x
+                }
+            } else {
+                scratch.sort(by: better)
+            }
+            for q in 0..<k {
+                indices.append(Int32(w.indices[scratch[q]]))
+                values.append(w.values[scratch[q]])
+            }
+        }
+    }
+
+    /// Renders `rows` into one batch (``BatchRenderer``, `workers` threads) with their targets.
+    func render(_ rows: BatchRows, epoch: Int, position: Int) -> Result<LoaderBatch, PipelineError> {
+        let n = rows.count
+        let batch = renderer.makeBatch(capacity: n)
+        renderer.render((0..<n).map { RenderItem(epoch: epoch, sample: rows.sampleIDs[$0], seed: rows.seeds[$0]) }, into: batch)
+        if let (j, reason) = batch.firstError {
+            return .failure(.failed("sample \(rows.sampleIDs[j]) (\(source.sample(rows.sampleIDs[j]).key)) no longer decodes: \(reason); the dataset changed since precompute"))
         }
         return .success(LoaderBatch(
             epoch: epoch, storedEpoch: storedEpoch(for: epoch), position: position, n: n, channels: channels,
-            height: batch.side, width: batch.side, images: batch.planes, k: k, indices: indices, values: values,
-            labels: batch.labels[0..<n].map { Int64($0) }, sampleIDs: items.map(\.sampleID), seeds: items.map(\.seed)))
+            height: batch.side, width: batch.side, images: batch.planes, k: k, indices: rows.indices, values: rows.values,
+            labels: batch.labels[0..<n].map { Int64($0) }, sampleIDs: rows.sampleIDs, seeds: rows.seeds))
     }
 }
