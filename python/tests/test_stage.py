@@ -186,3 +186,57 @@ def test_truncating_a_store_gives_the_records_of_a_precompute_at_the_smaller_k(c
                 assert v[0] == v[1]
                 ties += 1
     assert ties <= 2
+
+
+def test_two_shards_from_two_ranks_read_as_the_one_store(cli_store, tmp_path):
+    src = tinydistill.Store(cli_store)
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for rank in range(2):
+        with stage(shards / f"part-{rank}.tdstore", rank=rank, world=2) as s:
+            assert len(s) == 160  # 80 samples of 160, 2 epochs
+            for batch in s:
+                assert all(i % 2 == rank for i in batch.sample_ids.tolist())
+                recs = [src.record(int(e), int(i)) for e, i in zip(batch.epochs, batch.sample_ids)]
+                s.write(batch, topk=(np.stack([r.indices for r in recs]), np.stack([r.values for r in recs])))
+    assert digest(str(shards)) == digest(cli_store)
+    assert tinydistill.Store(str(shards)).metadata["records"] == 320
+
+
+def test_random_option_values_raise_errors_and_never_crash(tmp_path):
+    # In a child process, so that a crash fails this test instead of killing the run.
+    code = r'''
+import json, random, sys
+import tinydistill
+random.seed(7)
+values = [None, True, False, 0, -1, 1, 2**63 - 1, 2**64, -2**63, 1.5, float("nan"), "", "x", "fp16", "uint8", [], [1], {}, {"a": 1}]
+keys = ["out", "data", "topk", "epochs", "seed", "codec", "rank", "world", "batch_size", "threads", "pixels",
+        "chunk_records", "compression_level", "exclude", "max_store_bytes", "policy", "policy_json"]
+base = dict(out=sys.argv[1], data="synthetic-images:8:8x8x1", topk=2, epochs=1,
+            teacher={"name": "t", "digest": "d", "num_classes": 3}, policy_json=None)
+errors = 0
+for trial in range(300):
+    opts = dict(base)
+    for key in random.sample(keys, 3):
+        opts[key] = random.choice(values)
+    if random.random() < 0.2:
+        opts["teacher"] = random.choice(values)
+    try:
+        handle = tinydistill._lib.lib
+        text = json.dumps({k: v for k, v in opts.items() if v is not None}, allow_nan=True).encode()
+        import ctypes
+        out = ctypes.c_void_p()
+        status = handle.tinydistill_stage_open(text, ctypes.byref(out))
+        if status:
+            assert handle.tinydistill_last_error()
+            errors += 1
+        else:
+            handle.tinydistill_stage_free(out.value)
+    except (TypeError, ValueError):
+        errors += 1
+print(errors)
+'''
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.tdstore")], capture_output=True, text=True,
+                       timeout=300, env=dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..")))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert int(r.stdout) > 100  # most of these are refused, each with a message

@@ -9,13 +9,14 @@ A thin adapter over libTinyDistillC (the Swift core's C ABI, tinydistill.h): sto
 replay, batching and threads are the core's; errors raise TinyDistillError with its message. numpy is
 required; torch only for `Batch.torch()` and `tinydistill.torch`.
 """
-from ._lib import ABI_VERSION, TinyDistillError, lib as _lib
+from ._lib import ABI_VERSION, TinyDistillError
+from ._lib import lib as _native
 from .loader import Batch, Loader
 from .stage import TeacherBatch, TeacherStage
 from .store import Chunk, Record, Store, core_sparse_kd_loss, dense
 
 __version__ = "0.1.0"
-library_version = _lib.tinydistill_version().decode()
+library_version = _native.tinydistill_version().decode()
 
 __all__ = ["ABI_VERSION", "Batch", "Chunk", "Loader", "Record", "Store", "TeacherBatch", "TeacherStage",
            "TinyDistillError", "core_sparse_kd_loss", "dense", "library_version"]
