@@ -49,10 +49,11 @@ let package = Package(
             pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
-        // C shims over libpng and zlib (their errors longjmp, which must stay in C).
+        // C shims over libpng, zlib and libjpeg's region decoding (their errors longjmp, which must stay in
+        // C; Debian: libpng-dev, zlib1g-dev, libjpeg62-turbo-dev).
         .target(
             name: "CImageCodecs",
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z"), .linkedLibrary("jpeg")]
         ),
         // Dataset sources (ImageFolder, IDX, synthetic) and the JPEG/PNG codecs.
         .target(

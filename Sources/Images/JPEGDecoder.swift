@@ -1,4 +1,5 @@
 import DetCore
+import CImageCodecs
 import CTurboJPEG
 
 /// One TurboJPEG decompressor, reused for a header read and the decode that follows (or for many
@@ -45,5 +46,30 @@ public final class JPEGDecoder {
         }
         if rc != 0 { throw ImageError.corrupt(path: path, detail: String(cString: tjGetErrorStr2(handle))) }
         return Image(width: sw, height: sh, channels: channels, pixels: pixels)
+    }
+}
+
+extension JPEGDecoder {
+    /// Rows `y0..<y1` and columns `x0..<x1` of the JPEG scaled by 1/`denominator`, decoded without the
+    /// rest of the image (libjpeg's `jpeg_crop_scanline` and `jpeg_skip_scanlines`): the pixels are those
+    /// of ``decode(_:path:denominator:)`` in that region. Returns the decoded block, which starts at
+    /// column `originX` (columns are widened to iMCU boundaries) and row `y0`, or nil when region
+    /// decoding does not cover the image (a colour space other than gray, YCbCr or RGB).
+    public static func decodeRegion(_ bytes: [UInt8], path: String, denominator: Int, x0: Int, y0: Int, x1: Int,
+                                    y1: Int) throws(ImageError) -> (image: Image, originX: Int)? {
+        var out: UnsafeMutablePointer<UInt8>?
+        var ox: Int32 = 0, ow: Int32 = 0, c: Int32 = 0
+        var err = [CChar](repeating: 0, count: 256)
+        let rc = bytes.withUnsafeBufferPointer { b in
+            td_jpeg_decode_region(b.baseAddress, b.count, Int32(denominator), Int32(x0), Int32(y0), Int32(x1), Int32(y1),
+                                  &out, &ox, &ow, &c, &err, err.count)
+        }
+        if rc == 2 { return nil }
+        if rc != 0 { throw ImageError.corrupt(path: path, detail: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+        guard let out else { return nil }
+        defer { td_free(out) }
+        let rows = y1 - y0
+        let pixels = Array(UnsafeBufferPointer(start: out, count: Int(ow) * rows * Int(c)))
+        return (Image(width: Int(ow), height: rows, channels: Int(c), pixels: pixels), Int(ox))
     }
 }

@@ -34,4 +34,25 @@ import Testing
         // Most crops of a 1200×900 image are at least twice 64 px: the scaled path was really compared.
         #expect(scaledCompared >= 12)
     }
+
+    /// Decoding only the crop box gives the same bits as decoding the whole (scaled) image and then
+    /// cropping, for every scale the crops pick, the full policy included, 4:2:0 and 4:4:4 and gray.
+    @Test(arguments: [(90, 3, 0), (75, 1, 0)])
+    func regionDecodingGivesTheFullDecodesOutput(quality: Int, channels: Int, _: Int) throws {
+        let big = try SyntheticImageSource(count: 1, width: 901, height: 677, channels: channels, seed: 8).image(0)
+        let jpeg = try JPEG.encode(big, quality: quality)
+        for size in [64, 224] {
+            let policy = AugmentPolicy.tinyViT(outputSize: size)
+            let region = Replay(policy: policy), whole = Replay(policy: policy, regionDecoding: false)
+            var scales = Set<Int>()
+            for seed in UInt64(0)..<40 {
+                let (a, params) = try region.render(bytes: jpeg, path: "big.jpg", seed: seed)
+                let (b, _) = try whole.render(bytes: jpeg, path: "big.jpg", seed: seed)
+                #expect(a == b, "seed \(seed) at \(size): region decoding changed the pixels")
+                scales.insert(JPEG.scaleDenominator(cropWidth: params.crop.width, cropHeight: params.crop.height,
+                                                    outWidth: size, outHeight: size))
+            }
+            #expect(scales.count >= 2, "at \(size) the crops used scales \(scales)")
+        }
+    }
 }

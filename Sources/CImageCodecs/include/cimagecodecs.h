@@ -19,5 +19,13 @@ int td_png_encode(const uint8_t *pixels, int width, int height, int channels, ui
 /* Inflates a gzip stream. */
 int td_gunzip(const uint8_t *data, size_t size, uint8_t **out, size_t *outsize, char *err, size_t errlen);
 
+/* Decodes only rows [y0, y1) and columns [x0, x1) (at least) of a JPEG scaled by 1/denominator, with the
+ * settings of the TurboJPEG full decode (accurate DCT, fancy upsampling, warnings are errors), to gray
+ * (grayscale JPEGs) or RGB. Columns are widened to iMCU boundaries: *out holds y1 - y0 rows of *out_width
+ * pixels starting at column *out_x. Returns 0, 1 on a decode error, 2 when the region or the colour
+ * space is not supported (the caller decodes in full). */
+int td_jpeg_decode_region(const uint8_t *data, size_t size, int denominator, int x0, int y0, int x1, int y1,
+                          uint8_t **out, int *out_x, int *out_width, int *channels, char *err, size_t errlen);
+
 void td_free(void *p);
 #endif
