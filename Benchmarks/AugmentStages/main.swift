@@ -20,6 +20,18 @@ func time(_ name: String, _ n: Int, _ body: () -> Void) {
     print(String(format: "%-28@ %8.3f ms", name, Date().timeIntervalSince(t) * 1000 / Double(n)))
 }
 time("jpeg decode", 200) { _ = try! JPEG.decode(jpeg, path: "x") }
+time("jpeg decode, 300x280 region", 200) {
+    _ = try! JPEGDecoder.decodeRegion(jpeg, path: "x", denominator: 1, x0: 50, y0: 30, x1: 350, y1: 310)
+}
+// The whole replay (decode + full default policy at 224) over 200 seeds, with and without region decoding.
+for regionDecoding in [false, true] {
+    let replay = Replay(policy: .tinyViT(), regionDecoding: regionDecoding)
+    var seed: UInt64 = 0
+    time(regionDecoding ? "replay, region decoding" : "replay, whole decode", 200) {
+        seed += 1
+        _ = try! replay.render(bytes: jpeg, path: "x", seed: seed)
+    }
+}
 let policy = AugmentPolicy.tinyViT()
 time("params", 2000) { _ = AugParams.decode(seed: 5, policy: policy, width: 500, height: 375) }
 let pb = Image(width: 500, height: 375, channels: 3, pixels: img.pixels)
