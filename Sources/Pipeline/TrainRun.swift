@@ -197,7 +197,7 @@ final class TrainRun {
             if o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < steps {
                 try save(epoch: epoch, position: step * o.batch)
             }
-            if job.shouldStop() && step < steps {
+            if step < steps, try stopRequested(by: job, epoch: epoch, step: globalBase + step) {
                 // Ranks hold the same weights after every step: rank 0's checkpoint is the run's.
                 try save(epoch: epoch, position: step * o.batch)
                 throw .interrupted(resume: "the same train command\(o.world > 1 ? " on every rank" : "") (it continues from \(o.out), epoch \(epoch), step \(step))")
@@ -223,6 +223,17 @@ final class TrainRun {
             entry.evalSamples = n
         }
         return entry
+    }
+
+    /// Whether to stop after this step. With several ranks they agree (a one-float all-reduce of each
+    /// rank's signal flag), so that every rank stops after the same step: a rank that saw its signal one
+    /// step before another would otherwise leave it waiting in the next step's gradient all-reduce.
+    func stopRequested(by job: TrainJob, epoch: Int, step: Int) throws(PipelineError) -> Bool {
+        let mine = job.shouldStop()
+        guard let group else { return mine }
+        do throws(ModelError) { return try group.allReduceMean([mine ? 1 : 0])[0] > 0 } catch {
+            throw Self.lostRank(error.description, group: group, options: options, epoch: epoch, step: step)
+        }
     }
 
     /// One optimisation step on `batch`: the stored targets, the online teacher's or the labels. Returns

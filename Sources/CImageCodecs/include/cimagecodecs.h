@@ -1,6 +1,6 @@
 #ifndef TINYDISTILL_CIMAGECODECS_H
 #define TINYDISTILL_CIMAGECODECS_H
-/* Thin C shims over libpng and zlib. libpng reports errors by longjmp, which must not cross Swift
+/* Thin C shims over libpng, zlib and libjpeg (region decoding). libpng and libjpeg report errors by longjmp, which must not cross Swift
  * frames, so every libpng call stays in C behind setjmp; the functions return 0 on success and
  * otherwise write a message into err. Buffers returned through out are malloc'ed: free with
  * td_free. */
