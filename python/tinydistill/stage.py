@@ -80,6 +80,7 @@ class TeacherStage:
         handle = ctypes.c_void_p()
         check(lib.tinydistill_stage_open(json.dumps(options).encode(), ctypes.byref(handle)))
         self._handle = Handle(handle.value, lib.tinydistill_stage_free)
+        self.out = str(out)
         self.info = call_json(lib.tinydistill_stage_info, self._handle.pointer)
         self._current = None
         self._tokens = 0
@@ -103,7 +104,7 @@ class TeacherStage:
 
     def _pointer(self):
         if not self._handle.pointer:
-            raise TinyDistillError(f"{self.info['metadata']['dataset']['source']}: the stage is closed", "state")
+            raise TinyDistillError(f"{self.out}: the stage is closed", "state")
         return self._handle.pointer
 
     def next(self):
