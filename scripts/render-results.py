@@ -17,7 +17,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 runs = {}
 for path in sorted(glob.glob(os.path.join(ROOT, "results", "runs", "*.json"))):
     r = json.load(open(path))
-    runs[r["name"]] = r
+    if "name" in r:  # runs and precomputes; NAME.evaluate.json and NAME.reference.json sit beside them
+        runs[r["name"]] = r
 
 
 def pct(v):
