@@ -20,6 +20,17 @@ class Handle:
         self.release()
 
 
+def open_with_options(open_fn, free_fn, options):
+    """A handle from an `_open(options_json, &out)` function; options whose value is None are left out."""
+    import json
+
+    from ._lib import check
+    handle = ctypes.c_void_p()
+    text = json.dumps({k: v for k, v in options.items() if v is not None}).encode()
+    check(open_fn(text, ctypes.byref(handle)))
+    return Handle(handle.value, free_fn)
+
+
 def view(pointer, shape, dtype, owner):
     """A numpy array over `pointer` (a ctypes pointer or address) of `shape`, holding `owner` alive."""
     dtype = np.dtype(dtype)

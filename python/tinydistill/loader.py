@@ -1,10 +1,9 @@
 """The loader: a store's records as training batches, replayed bit-exactly, for any PyTorch loop."""
 import ctypes
-import json
 
 import numpy as np
 
-from ._arrays import Handle, view
+from ._arrays import Handle, open_with_options, view
 from ._distributed import rank_and_world
 from ._lib import BatchView, TinyDistillError, call_json, check, lib
 
@@ -72,10 +71,7 @@ class Loader:
         options = {"stores": stores, "data": str(data), "batch_size": batch_size, "seed": seed, "rank": rank,
                    "world": world, "workers": workers, "prefetch": prefetch, "shuffle_chunks": shuffle_chunks,
                    "drop_last": bool(drop_last), "exclude": exclude}
-        options = {k: v for k, v in options.items() if v is not None}
-        handle = ctypes.c_void_p()
-        check(lib.tinydistill_loader_open(json.dumps(options).encode(), ctypes.byref(handle)))
-        self._handle = Handle(handle.value, lib.tinydistill_loader_free)
+        self._handle = open_with_options(lib.tinydistill_loader_open, lib.tinydistill_loader_free, options)
         self.info = call_json(lib.tinydistill_loader_info, self._handle.pointer)
         self.batch_size, self.seed, self.rank, self.world = batch_size, seed, rank, world
         self.epoch, self.position = int(epoch), 0

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from ._arrays import Handle, floats, int64s, pointer, view
+from ._arrays import floats, int64s, open_with_options, pointer, view
 from ._distributed import rank_and_world
 from ._lib import PIXELS_UINT8, StageBatch, TinyDistillError, call_json, check, lib, take_string
 
@@ -76,10 +76,7 @@ class TeacherStage:
             options["policy_json"] = json.dumps(policy)
         elif policy is not None:
             options["policy"] = str(policy)
-        options = {k: v for k, v in options.items() if v is not None}
-        handle = ctypes.c_void_p()
-        check(lib.tinydistill_stage_open(json.dumps(options).encode(), ctypes.byref(handle)))
-        self._handle = Handle(handle.value, lib.tinydistill_stage_free)
+        self._handle = open_with_options(lib.tinydistill_stage_open, lib.tinydistill_stage_free, options)
         self.out = str(out)
         self.info = call_json(lib.tinydistill_stage_info, self._handle.pointer)
         self._current = None
