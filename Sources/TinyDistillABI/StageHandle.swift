@@ -71,11 +71,23 @@ final class StageHandle {
         return batch
     }
 
-    /// The target storage, moved out so that it can be filled in place (and put back before ``commit()``).
-    func takeTargets() -> TopKBatch {
-        let t = targets
+    /// Fills the first `rows` rows of the targets by `select` over each row of `input` (rows × `classes`),
+    /// in place (the storage is moved out for the fill, so its two arrays can be written together).
+    func selectRows(_ rows: Int, classes c: Int, from input: UnsafePointer<Float>,
+                    _ select: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<UInt32>, UnsafeMutableBufferPointer<Float>) -> Void) {
+        var t = targets
         targets = TopKBatch(k: t.k, capacity: 0)
-        return t
+        let k = t.k
+        t.indices.withUnsafeMutableBufferPointer { idx in
+            t.probabilities.withUnsafeMutableBufferPointer { prob in
+                for r in 0..<rows {
+                    select(UnsafeBufferPointer(start: input + r * c, count: c),
+                           UnsafeMutableBufferPointer(rebasing: idx[(r * k)..<((r + 1) * k)]),
+                           UnsafeMutableBufferPointer(rebasing: prob[(r * k)..<((r + 1) * k)]))
+                }
+            }
+        }
+        targets = t
     }
 
     func commit() throws(ABIFailure) {
@@ -151,19 +163,11 @@ public func stageWriteLogits(_ handle: OpaquePointer?, _ logits: UnsafePointer<F
         let h = try object(handle, as: StageHandle.self, "stage", in: fn)
         let logits = try required(logits, "logits", in: fn)
         let batch = try h.batchForWrite(rows: rows, function: fn)
-        let c = h.stage.metadata.numClasses, k = h.targets.k
+        let c = h.stage.metadata.numClasses
         guard classes == c else { throw .invalid("logits: \(classes) columns, but the teacher has \(c) classes") }
-        var targets = h.takeTargets()
-        targets.indices.withUnsafeMutableBufferPointer { idx in
-            targets.probabilities.withUnsafeMutableBufferPointer { prob in
-                for r in 0..<batch.count {
-                    TopK.select(logits: UnsafeBufferPointer(start: logits + r * c, count: c),
-                                indices: UnsafeMutableBufferPointer(rebasing: idx[(r * k)..<((r + 1) * k)]),
-                                probabilities: UnsafeMutableBufferPointer(rebasing: prob[(r * k)..<((r + 1) * k)]))
-                }
-            }
+        h.selectRows(batch.count, classes: c, from: logits) { row, idx, prob in
+            TopK.select(logits: row, indices: idx, probabilities: prob)
         }
-        h.targets = targets
         try h.commit()
     }
 }
@@ -175,24 +179,16 @@ public func stageWriteProbs(_ handle: OpaquePointer?, _ probs: UnsafePointer<Flo
         let h = try object(handle, as: StageHandle.self, "stage", in: fn)
         let probs = try required(probs, "probs", in: fn)
         let batch = try h.batchForWrite(rows: rows, function: fn)
-        let c = h.stage.metadata.numClasses, k = h.targets.k
+        let c = h.stage.metadata.numClasses
         guard classes == c else { throw .invalid("probs: \(classes) columns, but the teacher has \(c) classes") }
         for r in 0..<batch.count where batch.errors[r] == nil {
             for j in 0..<c where !(probs[r * c + j] >= 0 && probs[r * c + j] <= 1.0001) {
                 throw .invalid("probs: row \(r) (sample \(batch.items[r].sample)) has \(probs[r * c + j]) at class \(j); probabilities lie in [0, 1]")
             }
         }
-        var targets = h.takeTargets()
-        targets.indices.withUnsafeMutableBufferPointer { idx in
-            targets.probabilities.withUnsafeMutableBufferPointer { prob in
-                for r in 0..<batch.count {
-                    TopK.select(probabilities: UnsafeBufferPointer(start: probs + r * c, count: c),
-                                indices: UnsafeMutableBufferPointer(rebasing: idx[(r * k)..<((r + 1) * k)]),
-                                values: UnsafeMutableBufferPointer(rebasing: prob[(r * k)..<((r + 1) * k)]))
-                }
-            }
+        h.selectRows(batch.count, classes: c, from: probs) { row, idx, prob in
+            TopK.select(probabilities: row, indices: idx, values: prob)
         }
-        h.targets = targets
         try h.commit()
     }
 }
