@@ -44,28 +44,31 @@ def test_precompute_example_writes_the_clis_records(cli_store, policy_file, tmp_
 
 
 def test_precompute_example_stops_on_sigint_and_resumes(policy_file, tmp_path, cli_store):
+    total = 6000
     out = tmp_path / "int.tdstore"
     full = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
     args = [sys.executable, os.path.join(EXAMPLES, "precompute_pytorch.py"), "--torchscript", TEACHER_PT, "--num-classes",
-            "10", "--data", "synthetic-images:4000:28x28x1", "--policy", policy_file, "--topk", "3", "--epochs", "1",
+            "10", "--data", f"synthetic-images:{total}:28x28x1", "--policy", policy_file, "--topk", "3", "--epochs", "1",
             "--batch", "16", "--out", str(out)]
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=full)
-    deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None:  # wait until records are flowing
-        if os.path.exists(out) and os.path.getsize(out) > 0 and time.time() > deadline - 55:
-            break
-        time.sleep(0.2)
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=full)
+    # The signal goes as soon as the first progress line says records were written, never after a fixed
+    # sleep: a fast machine finishes the whole run in a few seconds.
+    seen, deadline = b"", time.time() + 60
+    while time.time() < deadline and proc.poll() is None and b"precompute " not in seen:
+        seen += os.read(proc.stderr.fileno(), 64)
+    assert proc.poll() is None, "the example ended before it was interrupted: " + seen.decode(errors="replace")
     proc.send_signal(signal.SIGINT)
     t0 = time.time()
-    _, err = proc.communicate(timeout=30)
+    _, rest = proc.communicate(timeout=30)
+    err = (seen + rest).decode(errors="replace")
     assert time.time() - t0 < 10, "SIGINT took too long"
     assert proc.returncode == 130, err
     kept = tinydistill.Store(str(out)).metadata["records"]
-    assert 0 < kept < 4000
+    assert 0 < kept < total
     r = subprocess.run(args, capture_output=True, text=True, env=full, timeout=300)
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
-    assert summary["recordsSkipped"] == kept and summary["recordsWritten"] == 4000 - kept
+    assert summary["recordsSkipped"] == kept and summary["recordsWritten"] == total - kept
 
 
 def free_port():
