@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Augment", targets: ["Augment"]),
+        .library(name: "Pack", targets: ["Pack"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Models", targets: ["Models"]),
         // The versioned C ABI (Sources/CTinyDistill/include/tinydistill.h) as libTinyDistillC.so, which the
@@ -59,6 +60,12 @@ let package = Package(
         .target(
             name: "Images",
             dependencies: ["DetCore", "CTurboJPEG", "CImageCodecs"],
+            swiftSettings: parserSettings
+        ),
+        // Image packs: one SQLite file of checksummed image blobs (optionally pre-resized) as a dataset.
+        .target(
+            name: "Pack",
+            dependencies: ["DetCore", "Images", "Augment", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: parserSettings
         ),
         // Augmentation: policy, seed → explicit parameters, Pillow-exact pixel operations.
@@ -101,6 +108,7 @@ let package = Package(
             dependencies: [
                 "Store",
                 "Images",
+                "Pack",
                 "Augment",
                 "Models",
                 "DetCore",
@@ -130,6 +138,7 @@ let package = Package(
         .testTarget(name: "DetCoreTests", dependencies: ["DetCore"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "DetCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PackTests", dependencies: ["Pack", "Images", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -12,6 +12,13 @@ public struct DatasetFingerprint: Sendable {
     /// An empty fingerprint.
     public init() {}
 
+    /// An empty fingerprint whose hash starts with `salt` and a newline: the same samples under another
+    /// salt (a pack's resize settings) give another fingerprint, with the same `N-` count.
+    public init(salt: String) {
+        var salt = salt + "\n"
+        salt.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Adds the next sample (in id order): its key, a 0 byte, its label in decimal (-1 when
     /// unknown), a newline.
     public mutating func add(key: String, label: Int?) {

@@ -4,7 +4,7 @@ import Foundation
 /// A folder with one subfolder per class (sorted class names give labels 0, 1, …) holding JPEG and
 /// PNG files (by extension: .jpg, .jpeg, .png, any case). Sample ids follow the sorted relative paths;
 /// keys are those relative paths. Other files are ignored; a class folder without images is an error.
-public struct ImageFolderSource: ImageSource {
+public struct ImageFolderSource: EncodedImageSource {
     /// The root folder.
     public let root: String
     public let classNames: [String]
@@ -74,6 +74,10 @@ public struct ImageFolderSource: ImageSource {
             throw ImageError.unreadable(path: path, detail: FileManager.default.fileExists(atPath: path) ? "permission denied or I/O error" : "file disappeared")
         }
         return [UInt8](data)
+    }
+
+    public func encoded(_ id: Int) throws(ImageError) -> (bytes: [UInt8], path: String)? {
+        (try bytes(id), root + "/" + keys[id])
     }
 
     public func image(_ id: Int) throws(ImageError) -> Image {

@@ -23,6 +23,18 @@ public protocol ImageSource: Sendable {
     func image(_ id: Int) throws(ImageError) -> Image
     /// Whether the samples have images (false for a dataset of labels only, such as `synthetic:N`).
     var hasImages: Bool { get }
+    /// What ties a store to this dataset (``DatasetFingerprint``): by default the count and a hash of
+    /// keys and labels; a source whose pixels differ from its keys' originals (a resized pack) mixes in
+    /// what changed them.
+    var fingerprint: String { get }
+}
+
+/// A source that can hand out a sample's encoded file (JPEG or PNG bytes) instead of its pixels, so
+/// the renderer can decode it at reduced scale and only inside the crop (``Images/JPEGDecoder``).
+public protocol EncodedImageSource: ImageSource {
+    /// The encoded bytes of sample `id` and the path that names it in errors; nil when the sample is
+    /// held decoded (then ``ImageSource/image(_:)`` gives its pixels).
+    func encoded(_ id: Int) throws(ImageError) -> (bytes: [UInt8], path: String)?
 }
 
 extension ImageSource {

@@ -1,5 +1,6 @@
 import Foundation
 import Images
+import Pack
 
 /// Opens the image datasets users name on the command line.
 ///
@@ -7,6 +8,7 @@ import Images
 ///   `fashion-mnist:train:LABELS` takes its labels from another IDX labels file.
 /// - `synthetic-images:N:WxHxC[:SEED[:CLASSES]]`: generated images (benchmarks and tests).
 /// - `synthetic:N[:C]`: N samples without images (``SyntheticDataset``); without C, `defaultClasses`.
+/// - `pack:PATH`: an image pack written by `tinydistill pack` (``Pack/PackSource``);
 /// - any other value: an ImageFolder root (one sub-folder per class, JPEG/PNG files inside).
 public enum DataSource {
     /// The source `spec` names; `field` names the setting in errors (`data`, `eval`). `defaultClasses` is
@@ -20,6 +22,11 @@ public enum DataSource {
             do { return try SyntheticDataset(spec: spec, defaultClasses: defaultClasses ?? 2) } catch {
                 guard case .invalid(_, let value, let why) = error else { throw error }
                 throw .invalid(field: field, value: value, why: why)
+            }
+        }
+        if spec.hasPrefix("pack:") {
+            do { return try PackSource(path: String(spec.dropFirst("pack:".count))) } catch {
+                throw .invalid(field: field, value: spec, why: error.description)
             }
         }
         do {
@@ -48,7 +55,7 @@ public enum DataSource {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw PipelineError.invalid(field: field, value: spec,
-                                              why: "not a folder; use an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC or synthetic:N[:C]")
+                                              why: "not a folder; use an ImageFolder root, pack:FILE, fashion-mnist:train|test, synthetic-images:N:WxHxC or synthetic:N[:C]")
             }
             return try ImageFolderSource(root: spec)
         } catch let error as PipelineError {

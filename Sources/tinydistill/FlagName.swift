@@ -9,6 +9,8 @@ enum FlagName {
         "onlineTeacherArch": "--online-teacher-arch",
         "storePaths": "--store",
         "input": "input",
+        "SRC": "SRC",
+        "max_side": "--max-side",
     ]
 
     /// The flag for `field`: an exception, else `--` and the field in kebab case.

@@ -169,13 +169,15 @@ final class ProgressLine {
     private var lastPrint = Date.distantPast
 
     private let logger: Logger
+    private let unit: String
 
-    init(label: String) {
+    init(label: String, unit: String = "records") {
         self.label = label
+        self.unit = unit
         logger = Logger(label: "tinydistill.\(label)")
     }
 
-    func update(epoch: Int, done: Int, total: Int) {
+    func update(epoch: Int? = nil, done: Int, total: Int) {
         let now = Date()
         if started == nil {
             // The first call marks the start of the record loop (set-up excluded from rates).
@@ -188,8 +190,8 @@ final class ProgressLine {
         let elapsed = now.timeIntervalSince(started!.0)
         let rate = Double(done - started!.1) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(
-            format: "%@: epoch %d  %d/%d records  %.0f rec/s  ETA %.0f s", label, epoch, done, total, rate, eta)
+        let line = label + ": " + (epoch.map { "epoch \($0)  " } ?? "")
+            + String(format: "%d/%d %@  %.0f/s  ETA %.0f s", done, total, unit, rate, eta)
         if tty {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         } else {

@@ -22,6 +22,6 @@ struct TinyDistill: ParsableCommand {
               tinydistill inspect demo.tdstore
             """,
         version: "0.1.0",
-        subcommands: [PrecomputeCommand.self, InspectCommand.self, MergeCommand.self, StreamCommand.self, TrainCommand.self, EvaluateCommand.self, VerifyCommand.self, AugmentCommand.self, PredictCommand.self]
+        subcommands: [PrecomputeCommand.self, InspectCommand.self, MergeCommand.self, StreamCommand.self, TrainCommand.self, EvaluateCommand.self, VerifyCommand.self, AugmentCommand.self, PredictCommand.self, PackCommand.self]
     )
 }

@@ -13,7 +13,7 @@ import Testing
     static let columns = 200
 
     /// Every subcommand of `tinydistill` (the root's SUBCOMMANDS section must list exactly these).
-    static let subcommands = ["precompute", "inspect", "merge", "stream", "train", "evaluate", "verify", "augment", "predict"]
+    static let subcommands = ["precompute", "inspect", "merge", "stream", "train", "evaluate", "verify", "augment", "predict", "pack"]
 
     /// `tinydistill <command> --help` at ``columns`` columns.
     static func help(_ command: [String]) throws -> CLI.Result {
