@@ -150,6 +150,12 @@ let package = Package(
             dependencies: ["Augment", "Images", "Pipeline"],
             path: "Benchmarks/AugmentStages"
         ),
+        // The decode-only limit of a JPEG folder (Benchmarks/scripts/loader-limit.sh).
+        .executableTarget(
+            name: "DecodeLimit",
+            dependencies: ["Images"],
+            path: "Benchmarks/DecodeLimit"
+        ),
         // Model forward / training-step throughput (Benchmarks/scripts/model-throughput.sh).
         .executableTarget(
             name: "ModelThroughput",

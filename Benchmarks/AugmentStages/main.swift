@@ -17,7 +17,7 @@ let jpeg = try! JPEG.encode(img, quality: 90)
 func time(_ name: String, _ n: Int, _ body: () -> Void) {
     let t = Date()
     for _ in 0..<n { body() }
-    print(String(format: "%-28@ %8.3f ms", name, Date().timeIntervalSince(t) * 1000 / Double(n)))
+    print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%8.3f ms", Date().timeIntervalSince(t) * 1000 / Double(n)))
 }
 time("jpeg decode", 200) { _ = try! JPEG.decode(jpeg, path: "x") }
 time("jpeg decode, 300x280 region", 200) {

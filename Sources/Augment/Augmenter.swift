@@ -1,6 +1,6 @@
 import DetCore
 
-/// Applies decoded ``AugParams`` to pixels: crop → resize to the output size → flip → RandAugment
+/// Applies decoded ``AugParams`` to pixels: crop and resize to the output size (one pass) → flip → RandAugment
 /// steps (uint8, Pillow semantics), then normalisation and random erasing (float32).
 public struct Augmenter: Sendable {
     /// The policy.
@@ -12,11 +12,12 @@ public struct Augmenter: Sendable {
     /// The augmented uint8 image (before normalisation and erasing).
     public func pixels(_ image: Image, _ params: AugParams) -> Image {
         let side = policy.outputSize
-        let crop = image.cropped(params.crop)
+        let box = params.crop
         var img = Image(
             width: side, height: side, channels: image.channels,
-            pixels: Resample.resize(crop.pixels, width: crop.width, height: crop.height, channels: crop.channels,
-                                   toWidth: side, height: side, kind: policy.interpolation))
+            pixels: Resample.resize(image.pixels, width: image.width, height: image.height, channels: image.channels,
+                                    crop: (box.x, box.y, box.width, box.height), toWidth: side, height: side,
+                                    kind: policy.interpolation))
         if params.flip { img = img.flippedHorizontally() }
         let fill = image.channels == 1 ? [policy.fill[0]] : policy.fill
         for step in params.steps where step.applied {
@@ -60,14 +61,25 @@ public struct Augmenter: Sendable {
     public func normalize(_ img: Image, _ params: AugParams, into out: UnsafeMutableBufferPointer<Float>) {
         let c = img.channels, n = img.width * img.height
         precondition(out.count >= c * n, "the output slot holds \(out.count) floats, the image needs \(c * n)")
+        // One table per channel: the same (v/255 − mean)/std for each byte value; one pass over the
+        // pixels writes every plane.
+        var tables = [Float](repeating: 0, count: 256 * c)
+        for ch in 0..<c {
+            let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
+            for v in 0..<256 { tables[ch * 256 + v] = (Float(v) / 255 - mean) / std }
+        }
         img.pixels.withUnsafeBufferPointer { s in
-            for ch in 0..<c {
-                let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
-                // One table per channel: the same (v/255 − mean)/std for each byte value.
-                var table = [Float](repeating: 0, count: 256)
-                for v in 0..<256 { table[v] = (Float(v) / 255 - mean) / std }
-                table.withUnsafeBufferPointer { t in
-                    for p in 0..<n { out[ch * n + p] = t[Int(s[p * c + ch])] }
+            tables.withUnsafeBufferPointer { t in
+                if c == 3 {
+                    for p in 0..<n {
+                        out[p] = t[Int(s[3 * p])]
+                        out[n + p] = t[256 + Int(s[3 * p + 1])]
+                        out[2 * n + p] = t[512 + Int(s[3 * p + 2])]
+                    }
+                } else {
+                    for ch in 0..<c {
+                        for p in 0..<n { out[ch * n + p] = t[ch * 256 + Int(s[p * c + ch])] }
+                    }
                 }
             }
         }

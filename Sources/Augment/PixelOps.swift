@@ -230,7 +230,7 @@ public enum PixelOps {
                         if xin < 0 || xin >= fw || yin < 0 || yin >= fh { continue }
                         xin -= 0.5
                         yin -= 0.5
-                        let fx = Int(xin.rounded(.down)), fy = Int(yin.rounded(.down))
+                        let fx = floorInt(xin), fy = floorInt(yin)
                         let dx = xin - Double(fx), dy = yin - Double(fy)
                         let v = kind == .bicubic
                             ? bicubicSample(src, w, h, fx, fy, dx, dy) : bilinearSample(src, w, h, fx, fy, dx, dy)
@@ -246,6 +246,13 @@ public enum PixelOps {
         return Image(width: w, height: h, channels: c, pixels: out)
     }
 
+    /// ⌊v⌋ for a finite `v` in Int's range, without a call to libm's floor (x86-64's baseline has
+    /// no rounding instruction): truncation, one less for a negative non-integer.
+    @inline(__always) static func floorInt(_ v: Double) -> Int {
+        let t = Int(v)
+        return Double(t) > v ? t - 1 : t
+    }
+
     @inline(__always) static func cubic(_ v1: SIMD4<Double>, _ v2: SIMD4<Double>, _ v3: SIMD4<Double>, _ v4: SIMD4<Double>, _ d: Double) -> SIMD4<Double> {
         let p1 = v2
         let p2 = -v1 + v3
@@ -256,6 +263,11 @@ public enum PixelOps {
 
     /// Pillow's bicubic_filter: columns clipped to the image, the first row clipped, later rows
     /// outside the image repeating the row before.
+    ///
+    /// A cubic at offset 0 is exactly its second sample (`v2 + 0·(…)` adds a zero, and the samples are
+    /// never −0), so a row with `dx == 0` is read, not interpolated, and `dy == 0` returns the second
+    /// row: shears and translations, whose offsets are 0 along one axis, skip most of the work and
+    /// give the same bits.
     @inline(__always) static func bicubicSample(
         _ src: UnsafeBufferPointer<SIMD4<Double>>, _ w: Int, _ h: Int, _ fx: Int, _ fy: Int, _ dx: Double, _ dy: Double
     ) -> SIMD4<Double> {
@@ -264,23 +276,18 @@ public enum PixelOps {
         let x1 = bx + 1 < 0 ? 0 : bx + 1 < w ? bx + 1 : w - 1
         let x2 = bx + 2 < 0 ? 0 : bx + 2 < w ? bx + 2 : w - 1
         let x3 = bx + 3 < 0 ? 0 : bx + 3 < w ? bx + 3 : w - 1
-        let r0 = (by < 0 ? 0 : by < h ? by : h - 1) * w
-        let v1 = cubic(src[r0 + x0], src[r0 + x1], src[r0 + x2], src[r0 + x3], dx)
-        var v2 = v1, v3 = v1, v4 = v1
-        if by + 1 >= 0 && by + 1 < h {
-            let r = (by + 1) * w
-            v2 = cubic(src[r + x0], src[r + x1], src[r + x2], src[r + x3], dx)
+        @inline(__always) func row(_ r: Int) -> SIMD4<Double> {
+            dx == 0 ? src[r + x1] : cubic(src[r + x0], src[r + x1], src[r + x2], src[r + x3], dx)
         }
-        v3 = v2
-        if by + 2 >= 0 && by + 2 < h {
-            let r = (by + 2) * w
-            v3 = cubic(src[r + x0], src[r + x1], src[r + x2], src[r + x3], dx)
-        }
-        v4 = v3
-        if by + 3 >= 0 && by + 3 < h {
-            let r = (by + 3) * w
-            v4 = cubic(src[r + x0], src[r + x1], src[r + x2], src[r + x3], dx)
-        }
+        let inside1 = by + 1 >= 0 && by + 1 < h
+        if dy == 0 { return row((inside1 ? by + 1 : by < 0 ? 0 : by < h ? by : h - 1) * w) }
+        let v1 = row((by < 0 ? 0 : by < h ? by : h - 1) * w)
+        var v2 = v1
+        if inside1 { v2 = row((by + 1) * w) }
+        var v3 = v2
+        if by + 2 >= 0 && by + 2 < h { v3 = row((by + 2) * w) }
+        var v4 = v3
+        if by + 3 >= 0 && by + 3 < h { v4 = row((by + 3) * w) }
         return cubic(v1, v2, v3, v4, dy)
     }
 

@@ -63,38 +63,53 @@ public enum Resample {
     /// Resizes `src` (rows packed, `channels` interleaved) from `w × h` to `ow × oh`.
     public static func resize(_ src: [UInt8], width w: Int, height h: Int, channels c: Int, toWidth ow: Int, height oh: Int,
                               kind: AugmentPolicy.Interpolation) -> [UInt8] {
-        var cur = src
-        var cw = w
-        if ow != w {
-            let (bounds, ksize, k) = coefficients(inSize: w, outSize: ow, kind: kind)
-            var out = [UInt8](repeating: 0, count: ow * h * c)
-            cur.withUnsafeBufferPointer { s in
+        resize(src, width: w, height: h, channels: c, crop: (0, 0, w, h), toWidth: ow, height: oh, kind: kind)
+    }
+
+    /// Resizes the `crop` box (x, y, width, height, inside the image) of `src` (`w × h`, `channels`
+    /// interleaved) to `ow × oh`, reading the box in place: crop and resize in one pass, the same
+    /// bytes as cropping first.
+    ///
+    /// The sums are Pillow's 32-bit integer ones. Integer addition wraps and is associative, so
+    /// adding the three channels of a tap as one SIMD vector gives exactly Pillow's per-channel result.
+    public static func resize(_ src: [UInt8], width w: Int, height h: Int, channels c: Int, crop: (x: Int, y: Int, width: Int, height: Int),
+                              toWidth ow: Int, height oh: Int, kind: AugmentPolicy.Interpolation) -> [UInt8] {
+        precondition(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= w && crop.y + crop.height <= h, "crop outside the image")
+        let cw = crop.width, ch = crop.height
+        let half: Int32 = 1 << (precisionBits - 1)
+        // Pass 1 (horizontal): the crop's rows, from the source in place, into `cur` (cw' × ch).
+        var cur: [UInt8]
+        var curWidth: Int
+        if ow != cw {
+            let (bounds, ksize, k) = coefficients(inSize: cw, outSize: ow, kind: kind)
+            cur = [UInt8](repeating: 0, count: ow * ch * c)
+            curWidth = ow
+            src.withUnsafeBufferPointer { s in
                 k.withUnsafeBufferPointer { k in
-                    out.withUnsafeMutableBufferPointer { o in
-                        let half: Int32 = 1 << (precisionBits - 1)
-                        for y in 0..<h {
-                            let row = s.baseAddress! + y * w * c
+                    cur.withUnsafeMutableBufferPointer { o in
+                        let end = s.baseAddress! + s.count
+                        for y in 0..<ch {
+                            let row = s.baseAddress! + ((crop.y + y) * w + crop.x) * c
                             let orow = o.baseAddress! + y * ow * c
                             for xx in 0..<ow {
                                 let xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1]
                                 let kw = k.baseAddress! + xx * ksize
                                 let p = row + xmin * c
-                                if c == 3 {
-                                    var s0 = half, s1 = half, s2 = half
+                                if c == 3 && p + 3 * xmax + 1 <= end {
+                                    // 4-byte loads (the fourth lane, the next pixel's red, is dropped).
+                                    var acc = SIMD4<Int32>(repeating: half)
                                     for x in 0..<xmax {
-                                        let wgt = kw[x]
-                                        s0 &+= Int32(p[3 * x]) &* wgt
-                                        s1 &+= Int32(p[3 * x + 1]) &* wgt
-                                        s2 &+= Int32(p[3 * x + 2]) &* wgt
+                                        let px = UnsafeRawPointer(p + 3 * x).loadUnaligned(as: SIMD4<UInt8>.self)
+                                        acc &+= SIMD4<Int32>(truncatingIfNeeded: px) &* SIMD4(repeating: kw[x])
                                     }
-                                    orow[xx * 3] = clip8(s0)
-                                    orow[xx * 3 + 1] = clip8(s1)
-                                    orow[xx * 3 + 2] = clip8(s2)
+                                    orow[xx * 3] = clip8(acc[0])
+                                    orow[xx * 3 + 1] = clip8(acc[1])
+                                    orow[xx * 3 + 2] = clip8(acc[2])
                                 } else {
-                                    for ch in 0..<c {
+                                    for chn in 0..<c {
                                         var ss = half
-                                        for x in 0..<xmax { ss &+= Int32(p[x * c + ch]) &* kw[x] }
-                                        orow[xx * c + ch] = clip8(ss)
+                                        for x in 0..<xmax { ss &+= Int32(p[x * c + chn]) &* kw[x] }
+                                        orow[xx * c + chn] = clip8(ss)
                                     }
                                 }
                             }
@@ -102,37 +117,42 @@ public enum Resample {
                     }
                 }
             }
-            cur = out
-            cw = ow
+        } else if crop == (0, 0, w, h) {
+            cur = src
+            curWidth = w
+        } else {
+            cur = [UInt8](repeating: 0, count: cw * ch * c)
+            curWidth = cw
+            for y in 0..<ch {
+                let from = ((crop.y + y) * w + crop.x) * c
+                cur.replaceSubrange((y * cw * c)..<((y + 1) * cw * c), with: src[from..<(from + cw * c)])
+            }
         }
-        if oh != h {
-            let (bounds, ksize, k) = coefficients(inSize: h, outSize: oh, kind: kind)
-            let stride = cw * c
-            var out = [UInt8](repeating: 0, count: stride * oh)
-            var acc = [Int32](repeating: 0, count: stride)
-            cur.withUnsafeBufferPointer { s in
-                k.withUnsafeBufferPointer { k in
-                    out.withUnsafeMutableBufferPointer { o in
-                        acc.withUnsafeMutableBufferPointer { acc in
-                            let half: Int32 = 1 << (precisionBits - 1)
-                            for yy in 0..<oh {
-                                let ymin = bounds[yy * 2], ymax = bounds[yy * 2 + 1]
-                                for x in 0..<stride { acc[x] = half }
-                                // Row by row: the same sums as Pillow's column loop, in the same order per pixel.
-                                for y in 0..<ymax {
-                                    let wgt = k[yy * ksize + y]
-                                    let row = s.baseAddress! + (y + ymin) * stride
-                                    for x in 0..<stride { acc[x] &+= Int32(row[x]) &* wgt }
-                                }
-                                let orow = o.baseAddress! + yy * stride
-                                for x in 0..<stride { orow[x] = clip8(acc[x]) }
+        // Pass 2 (vertical): row by row, the same sums as Pillow's column loop, in the same order per pixel.
+        guard oh != ch else { return cur }
+        let (bounds, ksize, k) = coefficients(inSize: ch, outSize: oh, kind: kind)
+        let stride = curWidth * c
+        var out = [UInt8](repeating: 0, count: stride * oh)
+        var acc = [Int32](repeating: 0, count: stride)
+        cur.withUnsafeBufferPointer { s in
+            k.withUnsafeBufferPointer { k in
+                out.withUnsafeMutableBufferPointer { o in
+                    acc.withUnsafeMutableBufferPointer { acc in
+                        for yy in 0..<oh {
+                            let ymin = bounds[yy * 2], ymax = bounds[yy * 2 + 1]
+                            for x in 0..<stride { acc[x] = half }
+                            for y in 0..<ymax {
+                                let wgt = k[yy * ksize + y]
+                                let row = s.baseAddress! + (y + ymin) * stride
+                                for x in 0..<stride { acc[x] &+= Int32(row[x]) &* wgt }
                             }
+                            let orow = o.baseAddress! + yy * stride
+                            for x in 0..<stride { orow[x] = clip8(acc[x]) }
                         }
                     }
                 }
             }
-            cur = out
         }
-        return cur
+        return out
     }
 }
