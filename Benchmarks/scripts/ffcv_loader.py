@@ -34,9 +34,14 @@ if not os.path.exists(beton):
 
 mean = np.array([0.485, 0.456, 0.406]) * 255
 std = np.array([0.229, 0.224, 0.225]) * 255
+# NormalizeImage goes before ToTensor: on the CPU it is a numba (jitted) op, and FFCV 1.0.2's
+# Graph.group_operations never empties `next_front` (`current_front = next_front` makes them one set),
+# so a jitted op after the non-jitted ToTensor/ToTorchImage sends it round forever: the Loader never
+# starts. With every jitted op first the pipeline compiles; the result is the same normalised float32
+# images, channels last, as a torch NCHW view.
 pipelines = {
-    "image": [RandomResizedCropRGBImageDecoder((224, 224)), RandomHorizontalFlip(), ToTensor(), ToTorchImage(),
-              NormalizeImage(mean, std, np.float32)],
+    "image": [RandomResizedCropRGBImageDecoder((224, 224)), RandomHorizontalFlip(), NormalizeImage(mean, std, np.float32),
+              ToTensor(), ToTorchImage()],
     "label": [IntDecoder(), ToTensor(), Squeeze()],
 }
 t = time.time()
