@@ -47,3 +47,16 @@ for op in RandAugmentOp.allCases {
 let aug = Augmenter(policy: policy)
 let params = AugParams.decode(seed: 5, policy: policy, width: 224, height: 224)
 time("normalize", 200) { _ = aug.normalized(out, params) }
+var rng = AugRNG(seed: 3)
+var sink = 0.0
+time("erase noise, 10,000 normals", 50) { for _ in 0..<10_000 { sink += rng.normal() } }
+if sink.isNaN { print(sink) }
+var rrc = AugmentPolicy.tinyViT()
+rrc.randAugment = nil
+rrc.erasing = nil
+let rrcReplay = Replay(policy: rrc)
+var rseed: UInt64 = 0
+time("replay, RRC + flip only", 200) {
+    rseed += 1
+    _ = try! rrcReplay.render(bytes: jpeg, path: "x", seed: rseed)
+}
