@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Rewrites the README's headline rows that come from results files, so none of their numbers is
+typed by hand: the loader (results/loader-limit.json), the issue-19 K ablation (results/runs/kablation-k*
+.evaluate.json and results/k-stores.json) and the student epoch cost (results/epoch-cost.json). Each row
+is found by the text its first cell starts with and replaced whole.
+
+    scripts/render-readme.py            # rewrite README.md in place
+    scripts/render-readme.py --check    # exit 1 if README.md is not what the files give
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def load(rel):
+    return json.load(open(os.path.join(ROOT, rel)))
+
+
+def loader_row():
+    d = load("results/loader-limit.json")
+    r, ra = d["runs"], d["ratios"]
+    m = lambda label: r[label]["images_per_s"]["median"]
+    return (f"| loader, {d['images']:,} JPEGs of 500×375, 2 cores, images/s (median of {d['rounds']}) | full policy {m('stream-jpegs-full'):.0f}; "
+            f"RandomResizedCrop + flip {m('stream-jpegs-rrc'):.0f}, from a 256-px pack {m('stream-p256-rrc'):.0f} | "
+            f"PyTorch + timm {m('pytorch-timm'):.0f} ({ra['stream (full policy, JPEGs) / PyTorch + timm']['value']:.2f}×, goal 2.5×); "
+            f"FFCV {m('ffcv-original'):.0f} / {m('ffcv-256'):.0f} at 256 px; decode-only limit {m('decode-only'):.0f} "
+            f"({ra['stream (full policy, JPEGs) / decode-only limit']['value']:.2f}×, goal 0.8×) | "
+            f"`{d['command']}` → [`results/loader-limit.json`](results/loader-limit.json) |")
+
+
+def ablation_row():
+    ks = load("results/k-stores.json")["stores"]
+    top1 = {k: load(f"results/runs/kablation-k{k}.evaluate.json")["top1"] for k in ks}
+    params = load("results/runs/kablation-k1.json")["parameters"]
+    epochs = len(load("results/runs/kablation-k1.json")["epochs"])
+    return (f"| issue-19 K ablation: TinyViT student ({params:,} parameters), {epochs} epochs, test top-1 by K | "
+            + ", ".join(f"K={k}: {100 * top1[k]:.2f} %" for k in ks) + " | store bytes/record "
+            + ", ".join(f"{ks[k]['file_bytes_per_record']:.2f}" for k in ks)
+            + " | `scripts/full-schedule` → `results/runs/kablation-k*.evaluate.json`, [`results/k-stores.json`](results/k-stores.json) |")
+
+
+def cost_row():
+    c = load("results/epoch-cost.json")
+    t = load("results/runs/teacher-w56.json")["parameters"]
+    return (f"| student epoch cost, offline KD / labels only / online KD (teacher {t / 1e6:.1f} M parameters every step) | "
+            f"{c['ratios']['offline / labels-only epoch cost']:.2f}× labels only | online {c['ratios']['online / offline epoch cost']:.2f}× offline; "
+            f"the store pays for itself after {c['break_even']['runs']:.2f} student runs | `{c['command']}` → [`results/epoch-cost.json`](results/epoch-cost.json) |")
+
+
+rows = {"| loader, ": loader_row(), "| issue-19 K ablation": ablation_row(), "| student epoch cost": cost_row()}
+path = os.path.join(ROOT, "README.md")
+lines = open(path).read().split("\n")
+out = [next((row for prefix, row in rows.items() if line.startswith(prefix)), line) for line in lines]
+missing = [p for p in rows if not any(l.startswith(p) for l in lines)]
+if missing:
+    sys.exit(f"render-readme: README.md has no row starting {missing}")
+if "--check" in sys.argv:
+    sys.exit(0 if out == lines else "render-readme: README.md differs from the results files; run scripts/render-readme.py")
+open(path, "w").write("\n".join(out))
