@@ -38,6 +38,8 @@ let pb = Image(width: 500, height: 375, channels: 3, pixels: img.pixels)
 let crop = pb.cropped(.init(x: 50, y: 30, width: 300, height: 280))
 time("crop", 200) { _ = pb.cropped(.init(x: 50, y: 30, width: 300, height: 280)) }
 time("resize 300x280->224", 200) { _ = Resample.resize(crop.pixels, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic) }
+time("  horizontal only 300->224", 200) { _ = Resample.resize(crop.pixels, width: 300, height: 280, channels: 3, toWidth: 224, height: 280, kind: .bicubic) }
+time("  vertical only 280->224", 200) { _ = Resample.resize(crop.pixels, width: 300, height: 280, channels: 3, toWidth: 300, height: 224, kind: .bicubic) }
 let out = Image(width: 224, height: 224, channels: 3, pixels: Resample.resize(crop.pixels, width: 300, height: 280, channels: 3, toWidth: 224, height: 224, kind: .bicubic))
 time("flip", 200) { _ = out.flippedHorizontally() }
 for op in RandAugmentOp.allCases {
