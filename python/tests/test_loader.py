@@ -137,3 +137,20 @@ def test_calls_release_the_gil_so_python_threads_run_meanwhile(cli_store):
     # switch intervals before and after it; released, it runs throughout.
     assert elapsed > 0.02, "the batch was too quick to tell"
     assert during > 1000
+
+
+def test_a_pack_of_the_data_gives_the_same_batches(cli_store, tmp_path):
+    # A raw pack of a source without files keeps its pixels, so it has the source's fingerprint and the
+    # store made from the source reads through it with the same batches.
+    pack = str(tmp_path / "data.tdpack")
+    cli("pack", DATA, "--out", pack, "--format", "raw")
+    ours = list(tinydistill.Loader(cli_store, "pack:" + pack, batch_size=16))
+    theirs = list(tinydistill.Loader(cli_store, DATA, batch_size=16))
+    assert len(ours) == len(theirs) > 0
+    for a, b in zip(ours, theirs):
+        assert a.images.tobytes() == b.images.tobytes() and a.sample_ids.tobytes() == b.sample_ids.tobytes()
+    # Resized, it is another dataset: the store is refused with the core's message.
+    small = str(tmp_path / "small.tdpack")
+    cli("pack", DATA, "--out", small, "--max-side", "16")
+    with pytest.raises(tinydistill.TinyDistillError, match="fingerprint"):
+        tinydistill.Loader(cli_store, "pack:" + small, batch_size=16)
