@@ -38,13 +38,23 @@ enum PackSchema {
         }
     }
 
+    /// Column `i` of `row` as an integer, nil when it is NULL or not an integer: a crafted or damaged file
+    /// never reaches GRDB's fatal conversions.
+    static func integer(_ row: Row, _ i: Int) -> Int? { Int.fromDatabaseValue(row[i] as DatabaseValue) }
+
+    /// Column `i` of `row` as text, nil when it is NULL or not text.
+    static func text(_ row: Row, _ i: Int) -> String? { String.fromDatabaseValue(row[i] as DatabaseValue) }
+
     /// The metadata, checked to be a pack of this version.
     static func readMeta(_ db: Database, path: String) throws -> [String: String] {
         guard try db.tableExists("pack_meta"), try db.tableExists("images") else {
             throw PackError.notAPack(path: path, detail: "no pack_meta or images table")
         }
         var meta: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM pack_meta") { meta[row[0]] = row[1] }
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM pack_meta") {
+            guard let k = text(row, 0), let v = text(row, 1) else { throw PackError.notAPack(path: path, detail: "damaged metadata") }
+            meta[k] = v
+        }
         guard meta["format"] == format else {
             throw PackError.notAPack(path: path, detail: "format is \(meta["format"] ?? "missing")")
         }

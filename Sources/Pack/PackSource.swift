@@ -57,14 +57,14 @@ public struct PackSource: EncodedImageSource {
             labels.reserveCapacity(count)
             kinds.reserveCapacity(count)
             for (i, row) in rows.enumerated() {
-                let id: Int = row[0], kind: String = row[3], label: Int = row[2]
-                guard id == i, let k = PackRecord.Kind(rawValue: kind) else {
-                    throw PackError.notAPack(path: path, detail: "image row \(i) is damaged (id \(id), kind \(kind))")
-                }
-                keys.append(row[1])
-                labels.append(Int32(label))
+                guard let id = PackSchema.integer(row, 0), id == i, let key = PackSchema.text(row, 1),
+                      let label = PackSchema.integer(row, 2), let label32 = Int32(exactly: label),
+                      let k = PackSchema.text(row, 3).flatMap(PackRecord.Kind.init(rawValue:)), let v = PackSchema.integer(row, 4)
+                else { throw PackError.notAPack(path: path, detail: "image row \(i) is damaged") }
+                keys.append(key)
+                labels.append(label32)
                 kinds.append(k)
-                verbatim = verbatim && (row[4] as Int) == 1
+                verbatim = verbatim && v == 1
             }
             var f = verbatim ? DatasetFingerprint() : DatasetFingerprint(salt: settings.fingerprintSalt + " source=" + originFingerprint)
             for i in 0..<count { f.add(key: keys[i], label: Int(labels[i])) }
@@ -99,9 +99,16 @@ public struct PackSource: EncodedImageSource {
             result = try connections.read { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT data, width, height, channels, checksum FROM images WHERE id = ?",
                                                  arguments: [id]) else { return nil }
-                let bytes = try row.withUnsafeData(atIndex: 0) { d in d.map { [UInt8]($0) } ?? [] }
-                return (bytes, row[1], row[2], row[3], row[4])
+                guard case .blob(let data) = (row[0] as DatabaseValue).storage else {
+                    throw ImageError.corrupt(path: location(id), detail: "the image row holds no blob")
+                }
+                let bytes = [UInt8](data)
+                guard let w = PackSchema.integer(row, 1), let h = PackSchema.integer(row, 2), let c = PackSchema.integer(row, 3),
+                      let sum = PackSchema.integer(row, 4) else { throw ImageError.corrupt(path: location(id), detail: "the image row is damaged") }
+                return (bytes, w, h, c, Int64(sum))
             }
+        } catch let error as ImageError {
+            throw error
         } catch {
             throw .unreadable(path: location(id), detail: "\(error)")
         }

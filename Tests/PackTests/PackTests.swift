@@ -159,6 +159,30 @@ func pack(_ data: String, _ out: String, _ settings: PackSettings = .init(), bat
         }
     }
 
+    @Test func rowsOfTheWrongTypeAreErrorsNotCrashes() throws {
+        let root = try jpegFolder()
+        let out = packPath()
+        try pack(root, out)
+        let db = try DatabaseQueue(path: out)
+        try db.write { db in
+            try db.execute(sql: "UPDATE images SET data = 5 WHERE id = 3")
+            try db.execute(sql: "UPDATE images SET width = 'wide' WHERE id = 4")
+        }
+        let packed = try PackSource(path: out)
+        for id in [3, 4] {
+            do {
+                _ = try packed.image(id)
+                Issue.record("a damaged row decoded")
+            } catch {
+                #expect(error.description.contains("\(out)#\(id)"))
+            }
+        }
+        try db.write { try $0.execute(sql: "UPDATE images SET label = 'x' WHERE id = 1") }
+        #expect(throws: PackError.notAPack(path: out, detail: "image row 1 is damaged")) { try PackSource(path: out) }
+        try db.write { try $0.execute(sql: "UPDATE pack_meta SET value = x'00ff' WHERE key = 'quality'") }
+        #expect(throws: PackError.self) { try PackSource(path: out) }
+    }
+
     @Test func aFileThatIsNotAPackIsRefusedAndLeftUntouched() throws {
         let junk = packPath()
         FileManager.default.createFile(atPath: junk, contents: Data("not a pack at all, but long enough".utf8))
