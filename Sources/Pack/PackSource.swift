@@ -123,7 +123,7 @@ public struct PackSource: EncodedImageSource {
         switch kinds[id] {
         case .raw: return nil
         case .jpeg, .png: return (try blob(id).data, location(id))
-        case .bad: throw .corrupt(path: location(id), detail: "the source image failed when packed: " + String(decoding: try blob(id).data, as: UTF8.self))
+        case .bad: throw badSample(id, try blob(id).data)
         }
     }
 
@@ -131,13 +131,18 @@ public struct PackSource: EncodedImageSource {
         let b = try blob(id)
         switch kinds[id] {
         case .jpeg, .png: return try ImageFormat.decode(b.data, path: location(id))
-        case .bad: throw .corrupt(path: location(id), detail: "the source image failed when packed: " + String(decoding: b.data, as: UTF8.self))
+        case .bad: throw badSample(id, b.data)
         case .raw:
             guard b.width > 0, b.height > 0, [1, 3].contains(b.channels), b.data.count == b.width * b.height * b.channels else {
                 throw .corrupt(path: location(id), detail: "\(b.data.count) raw bytes for \(b.width)×\(b.height)×\(b.channels)")
             }
             return Image(width: b.width, height: b.height, channels: b.channels, pixels: b.data)
         }
+    }
+
+    /// The error of a sample whose source image failed when packed; `message` is the stored error.
+    private func badSample(_ id: Int, _ message: [UInt8]) -> ImageError {
+        .corrupt(path: location(id), detail: "the source image failed when packed: " + String(decoding: message, as: UTF8.self))
     }
 
     /// Read-only connections, lent to one thread at a time; as many exist as threads ever read at once.

@@ -108,22 +108,21 @@ public struct PackJob {
 
     /// The records of `ids`, encoded on `threads` threads; each slot written by one thread.
     static func encode(_ ids: Range<Int>, of source: any ImageSource, settings: PackSettings, threads: Int) -> [PackRecord] {
-        let slots = Slots(count: ids.count)
-        DispatchQueue.concurrentPerform(iterations: min(threads, ids.count)) { w in
-            var i = w
-            while i < ids.count {
-                slots.put(i, PackRecord.make(from: source, id: ids.lowerBound + i, settings: settings))
-                i += threads
+        var records = [PackRecord?](repeating: nil, count: ids.count)
+        records.withUnsafeMutableBufferPointer { buffer in
+            let slots = Slots(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: min(threads, ids.count)) { w in
+                for i in stride(from: w, to: ids.count, by: threads) {
+                    slots.buffer[i] = PackRecord.make(from: source, id: ids.lowerBound + i, settings: settings)
+                }
             }
         }
-        return slots.records
+        return records.map { $0! }
     }
 
-    private final class Slots: @unchecked Sendable {
-        private var storage: [PackRecord?]
-        init(count: Int) { storage = Array(repeating: nil, count: count) }
-        func put(_ i: Int, _ r: PackRecord) { storage.withUnsafeMutableBufferPointer { $0[i] = r } }
-        var records: [PackRecord] { storage.map { $0! } }
+    /// The batch's slots, shared by the threads; each is written by exactly one of them.
+    private struct Slots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<PackRecord?>
     }
 
     static func map(_ error: PackError) -> PipelineError {
