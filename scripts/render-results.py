@@ -107,6 +107,19 @@ if os.path.exists(cost):
           f"{b['epochs_per_student_run']}-epoch student run saves {b['seconds_saved_per_run']:.0f} s against online KD, so the store "
           f"has paid for itself after {b['runs']:.2f} student runs.")
 
+refs = sorted(glob.glob(os.path.join(ROOT, "results", "runs", "*.reference.json")))
+if refs:
+    print("\n**In the public reference TinyViT** (`Benchmarks/scripts/reference-tinyvit-accuracy.py` → "
+          "`results/runs/NAME.reference.json`)\n")
+    print("| checkpoint | strict load | reference top-1 | ours top-1 | top-1 disagreements | largest probability gap |")
+    print("|---|---|---:|---:|---:|---:|")
+    for path in refs:
+        r = json.load(open(path))
+        per = r.get("per_image", {})
+        print(f"| {os.path.basename(r['weights'])} | {r['strict_load'].strip('<>')} | {pct(r['reference_top1'])} | "
+              f"{pct(r['ours_top1'])} | {per.get('top1_disagreements', '–')} of {per.get('images', '–')} | "
+              f"{per['max_probability_gap']:.1e} |" if per else "| – |")
+
 if "--curves" in sys.argv:
     out = sys.argv[sys.argv.index("--curves") + 1]
     pairs = [f"{n}={os.path.join(ROOT, 'results', 'runs', n + '.json')}" for n in teachers + full]

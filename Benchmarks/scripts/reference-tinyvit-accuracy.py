@@ -10,7 +10,12 @@ The checkpoint records its architecture and normalisation (`tinydistill.arch`, `
 `tinydistill.std`). The evaluation transform is the reference's (shorter side to floor(size / 0.875),
 bicubic, centre crop, normalise), done with Pillow, which our resampler matches bit for bit. Prints the
 reference's top-1, ours (from `tinydistill evaluate --json`, run here unless --ours-json is given) and
-the difference in samples. Debian's python3-torch, python3-numpy and python3-pil; timm is not needed.
+the difference in samples, and per image (from `tinydistill predict --json` over every test image) how
+often the two top classes differ and the largest probability gap. Debian's python3-torch, python3-numpy
+and python3-pil; timm is not needed.
+
+The reference caches its attention biases (`Attention.ab`) when `.eval()` is called, so the weights are
+loaded first and `.eval()` comes after: the other order runs the model with the biases it was built with.
 """
 import argparse
 import gzip
@@ -68,8 +73,9 @@ def main():
     if arch.get("arch") != "tinyvit":
         sys.exit(f"{args.weights}: a {arch.get('arch')} checkpoint; the reference check is for TinyViT")
     cfg = arch["config"]
-    model = ref.TinyViT(**cfg).eval()
+    model = ref.TinyViT(**cfg)
     result = model.load_state_dict(h.read_safetensors(args.weights), strict=True)
+    model.eval()  # after loading: eval() caches the attention biases (see the module doc)
     size, channels = cfg["img_size"], cfg.get("in_chans", 3)
     mean = json.loads(meta["tinydistill.mean"]) if "tinydistill.mean" in meta else [0.485, 0.456, 0.406]
     std = json.loads(meta["tinydistill.std"]) if "tinydistill.std" in meta else [0.229, 0.224, 0.225]
@@ -77,7 +83,7 @@ def main():
 
     images, labels = idx("t10k-images-idx3-ubyte.gz"), idx("t10k-labels-idx1-ubyte.gz").astype(np.int64)
     resize = int(size / 0.875)
-    batch, correct = [], 0
+    batch, correct, probs = [], 0, []
     torch.set_num_threads(2)
     with torch.no_grad():
         for i, a in enumerate(images):
@@ -94,20 +100,36 @@ def main():
                 logits = model(torch.from_numpy(np.stack(batch)))
                 start = i + 1 - len(batch)
                 correct += int((logits.argmax(1).numpy() == labels[start:i + 1]).sum())
+                probs.append(torch.softmax(logits, 1).numpy())
                 batch = []
     reference_top1 = correct / len(labels)
 
+    probs = np.concatenate(probs)
+
+    binary = os.environ.get("TINYDISTILL_BIN") or os.path.join(
+        subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, capture_output=True,
+                       text=True, check=True).stdout.strip(), "tinydistill")
     if args.ours_json:
         ours = json.load(open(args.ours_json))
     else:
-        binary = os.environ.get("TINYDISTILL_BIN") or os.path.join(
-            subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.strip(), "tinydistill")
         ours = json.loads(subprocess.run([binary, "evaluate", "--model", args.weights, "--data", "fashion-mnist:test",
                                           "--json"], capture_output=True, text=True, check=True).stdout)
     ours_top1 = ours["top1"]
+    classes = probs.shape[1]
+    predicted = json.loads(subprocess.run(
+        [binary, "predict", "--model", args.weights, "--top", str(classes), "--json"]
+        + [f"fashion-mnist:test@{i}" for i in range(len(labels))], capture_output=True, text=True, check=True).stdout)
+    ours_probs = np.zeros_like(probs, dtype=np.float64)
+    for i, entry in enumerate(predicted):
+        for t in entry["top"]:
+            ours_probs[i, t["index"]] = t["probability"]
+    gap = np.abs(ours_probs - probs).max(1)
     report = {"weights": args.weights, "strict_load": str(result), "reference_top1": reference_top1,
-              "ours_top1": ours_top1, "difference_samples": round((reference_top1 - ours_top1) * len(labels))}
+              "ours_top1": ours_top1, "difference_samples": round((reference_top1 - ours_top1) * len(labels)),
+              "per_image": {"images": len(labels),
+                            "top1_disagreements": int((ours_probs.argmax(1) != probs.argmax(1)).sum()),
+                            "max_probability_gap": float(gap.max()),
+                            "median_probability_gap": float(np.median(gap))}}
     print(json.dumps(report, indent=1))
     if args.out:
         json.dump(report, open(args.out, "w"), indent=1)
