@@ -39,21 +39,29 @@ public final class Trainer {
     /// `rngSeed` seeds drop path for this step (derive it from the step number to resume exactly).
     public func step(input: [Float], n: Int, c: Int, h: Int, w: Int, indices: [Int32], values: [Float], k: Int,
                      labels: [Int64]?, learningRate: Double, rngSeed: UInt64) throws(ModelError) -> StepResult {
+        try input.withUnsafeBufferPointer { (x) throws(ModelError) -> StepResult in
+            try step(input: x, n: n, c: c, h: h, w: w, indices: indices, values: values, k: k, labels: labels,
+                     learningRate: learningRate, rngSeed: rngSeed)
+        }
+    }
+
+    /// ``step(input:n:c:h:w:indices:values:k:labels:learningRate:rngSeed:)`` reading the input in place.
+    public func step(input: UnsafeBufferPointer<Float>, n: Int, c: Int, h: Int, w: Int, indices: [Int32], values: [Float],
+                     k: Int, labels: [Int64]?, learningRate: Double, rngSeed: UInt64) throws(ModelError) -> StepResult {
         guard input.count == n * c * h * w else { throw .invalidArgument("step: input does not match \(n)x\(c)x\(h)x\(w)") }
         guard indices.count == n * k, values.count == n * k else { throw .invalidArgument("step: targets must hold n x k entries") }
         if let labels, labels.count != n { throw .invalidArgument("step: \(labels.count) labels for \(n) rows") }
         var result = td_step_result()
-        let status: Int32 = input.withUnsafeBufferPointer { x in
-            indices.withUnsafeBufferPointer { i in
-                values.withUnsafeBufferPointer { v in
-                    func run(_ lab: UnsafePointer<Int64>?) -> Int32 {
-                        td_trainer_step(handle, x.baseAddress, Int64(n), Int64(c), Int64(h), Int64(w),
-                                        k > 0 ? i.baseAddress : nil, k > 0 ? v.baseAddress : nil, Int64(k), lab,
-                                        learningRate, rngSeed, &result)
-                    }
-                    if let labels { return labels.withUnsafeBufferPointer { run($0.baseAddress) } }
-                    return run(nil)
+        let x = input
+        let status: Int32 = indices.withUnsafeBufferPointer { i in
+            values.withUnsafeBufferPointer { v in
+                func run(_ lab: UnsafePointer<Int64>?) -> Int32 {
+                    td_trainer_step(handle, x.baseAddress, Int64(n), Int64(c), Int64(h), Int64(w),
+                                    k > 0 ? i.baseAddress : nil, k > 0 ? v.baseAddress : nil, Int64(k), lab,
+                                    learningRate, rngSeed, &result)
                 }
+                if let labels { return labels.withUnsafeBufferPointer { run($0.baseAddress) } }
+                return run(nil)
             }
         }
         try Torch.check(status, "training step")

@@ -50,7 +50,19 @@ public struct BatchRenderer: Sendable {
 
     /// Renders `items` (at most the batch's capacity) into `batch`, replacing its contents.
     public func render(_ items: [RenderItem], into batch: RenderedBatch) {
+        if batch.content == .planes, batch.planes.count >= items.count * batch.planeSize {
+            batch.planes.withUnsafeMutableBufferPointer { render(items, into: batch, planes: $0) }
+        } else {
+            render(items, into: batch, planes: UnsafeMutableBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    /// ``render(_:into:)`` with the normalised planes written to `planes` (row r at r × planeSize)
+    /// instead of the batch's own: the loader renders straight into the storage it hands out.
+    func render(_ items: [RenderItem], into batch: RenderedBatch, planes: UnsafeMutableBufferPointer<Float>) {
         precondition(items.count <= batch.capacity, "\(items.count) rows for a batch of \(batch.capacity)")
+        precondition(batch.content != .planes || planes.count >= items.count * batch.planeSize,
+                     "\(planes.count) floats of planes for \(items.count) rows of \(batch.planeSize)")
         batch.items = items
         let n = items.count
         for r in 0..<n {
@@ -66,29 +78,27 @@ public struct BatchRenderer: Sendable {
         let workers = min(self.workers, max(1, n))
         let per = (n + workers - 1) / workers
         batch.pixels.withUnsafeMutableBufferPointer { pixels in
-            batch.planes.withUnsafeMutableBufferPointer { planes in
-                batch.hashes.withUnsafeMutableBufferPointer { hashes in
-                    batch.errors.withUnsafeMutableBufferPointer { errors in
-                        let out = Slots(planes: planes, pixels: pixels, hashes: hashes, errors: errors)
-                        DispatchQueue.concurrentPerform(iterations: workers) { w in
-                            for r in (w * per)..<min(n, (w + 1) * per) {
-                                let item = items[r]
-                                do throws(ImageError) {
-                                    let (image, params) = try renderer.render(item.sample, seed: item.seed)
-                                    switch content {
-                                    case .planes:
-                                        augmenter.normalize(image, params, into: UnsafeMutableBufferPointer(
-                                            rebasing: out.planes[(r * plane)..<((r + 1) * plane)]))
-                                    case .pixels:
-                                        precondition(image.pixels.count == plane, "rendered \(image.pixels.count) bytes for a slot of \(plane)")
-                                        _ = UnsafeMutableBufferPointer(rebasing: out.pixels[(r * plane)..<((r + 1) * plane)])
-                                            .initialize(from: image.pixels)
-                                    case .pixelHash:
-                                        out.hashes[r] = image.pixels.withUnsafeBytes { XXH64.hash($0, seed: item.seed) }
-                                    }
-                                } catch {
-                                    out.errors[r] = error.description
+            batch.hashes.withUnsafeMutableBufferPointer { hashes in
+                batch.errors.withUnsafeMutableBufferPointer { errors in
+                    let out = Slots(planes: planes, pixels: pixels, hashes: hashes, errors: errors)
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        for r in (w * per)..<min(n, (w + 1) * per) {
+                            let item = items[r]
+                            do throws(ImageError) {
+                                let (image, params) = try renderer.render(item.sample, seed: item.seed)
+                                switch content {
+                                case .planes:
+                                    augmenter.normalize(image, params, into: UnsafeMutableBufferPointer(
+                                        rebasing: out.planes[(r * plane)..<((r + 1) * plane)]))
+                                case .pixels:
+                                    precondition(image.pixels.count == plane, "rendered \(image.pixels.count) bytes for a slot of \(plane)")
+                                    _ = UnsafeMutableBufferPointer(rebasing: out.pixels[(r * plane)..<((r + 1) * plane)])
+                                        .initialize(from: image.pixels)
+                                case .pixelHash:
+                                    out.hashes[r] = image.pixels.withUnsafeBytes { XXH64.hash($0, seed: item.seed) }
                                 }
+                            } catch {
+                                out.errors[r] = error.description
                             }
                         }
                     }

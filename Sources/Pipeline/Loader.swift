@@ -196,6 +196,10 @@ public final class Loader: @unchecked Sendable {
         private var position: Int             // rank-local records handed out
         private let limit: Int                // rank-local records in the epoch
         private var pending: [Background<Result<LoaderBatch, PipelineError>>] = []
+        /// Image storage this stream made; one held only here is free for the next batch.
+        private var storages: [FloatStorage] = []
+        /// Image storages allocated so far (a measure of reuse, for tests).
+        private(set) var storagesMade = 0
         /// Seconds `next()` spent waiting for batches that were not ready.
         public private(set) var waitSeconds = 0.0
 
@@ -254,7 +258,18 @@ public final class Loader: @unchecked Sendable {
             guard rows.count > 0 else { return }
             position += rows.count
             let loader = self.loader, epoch = self.epoch, position = self.position, frozen = rows
-            pending.append(Background { loader.render(frozen, epoch: epoch, position: position) })
+            let storage = freeStorage()
+            pending.append(Background { loader.render(frozen, epoch: epoch, position: position, into: storage) })
+        }
+
+        /// Storage for the next batch: one of this stream's that no batch in flight or held by the
+        /// caller uses any more, else a new one (kept for reuse while the pool is small).
+        private func freeStorage() -> FloatStorage {
+            for i in storages.indices where isKnownUniquelyReferenced(&storages[i]) { return storages[i] }
+            let storage = FloatStorage(count: loader.batchFloats)
+            storagesMade += 1
+            if storages.count < loader.options.prefetch + 4 { storages.append(storage) }
+            return storage
         }
 
         /// Moves to the next window (decoded in the background) and starts decoding the one after it;
@@ -354,17 +369,23 @@ public final class Loader: @unchecked Sendable {
         }
     }
 
-    /// Renders `rows` into one batch (``BatchRenderer``, `workers` threads) with their targets.
-    func render(_ rows: BatchRows, epoch: Int, position: Int) -> Result<LoaderBatch, PipelineError> {
+    /// Floats of one full batch's images.
+    var batchFloats: Int { options.batch * channels * policy.outputSize * policy.outputSize }
+
+    /// Renders `rows` into one batch (``BatchRenderer``, `workers` threads) with their targets, the
+    /// images straight into `storage` (at least rows × channels × side² floats).
+    func render(_ rows: BatchRows, epoch: Int, position: Int, into storage: FloatStorage) -> Result<LoaderBatch, PipelineError> {
         let n = rows.count
-        let batch = renderer.makeBatch(capacity: n)
-        renderer.render((0..<n).map { RenderItem(epoch: epoch, sample: rows.sampleIDs[$0], seed: rows.seeds[$0]) }, into: batch)
+        let batch = RenderedBatch(capacity: n, channels: renderer.channels, side: renderer.side, content: .planes,
+                                  planesElsewhere: true)
+        renderer.render((0..<n).map { RenderItem(epoch: epoch, sample: rows.sampleIDs[$0], seed: rows.seeds[$0]) },
+                        into: batch, planes: storage.buffer)
         if let (j, reason) = batch.firstError {
             return .failure(.failed("sample \(rows.sampleIDs[j]) (\(source.sample(rows.sampleIDs[j]).key)) no longer decodes: \(reason); the dataset changed since precompute"))
         }
         return .success(LoaderBatch(
             epoch: epoch, storedEpoch: storedEpoch(for: epoch), position: position, n: n, channels: channels,
-            height: batch.side, width: batch.side, images: batch.planes, k: k, indices: rows.indices, values: rows.values,
+            height: batch.side, width: batch.side, imageStorage: storage, k: k, indices: rows.indices, values: rows.values,
             labels: batch.labels[0..<n].map { Int64($0) }, sampleIDs: rows.sampleIDs, seeds: rows.seeds))
     }
 }

@@ -6,9 +6,10 @@ public struct LoaderBatch: Sendable {
     public var position: Int
     /// Rows, channels, height, width.
     public var n: Int, channels: Int, height: Int, width: Int
-    /// n × channels × height × width float32, normalised with the policy's mean and std (random erasing
-    /// applied): exactly what the teacher saw.
-    public var images: [Float]
+    /// The storage whose first n × channels × height × width floats are the images. The loader reuses
+    /// it for a later batch only after every copy of this batch is gone, so holding the batch keeps the
+    /// images valid.
+    public let imageStorage: FloatStorage
     /// Entries per row.
     public var k: Int
     /// n × k class indices and probabilities (the stored top-K).
@@ -20,4 +21,18 @@ public struct LoaderBatch: Sendable {
     public var sampleIDs: [Int]
     /// n augmentation seeds.
     public var seeds: [UInt64]
+
+    /// Floats in the images: n × channels × height × width.
+    public var imageCount: Int { n * channels * height * width }
+
+    /// Calls `body` with the images in place: n × channels × height × width float32, normalised with the
+    /// policy's mean and std (random erasing applied), exactly what the teacher saw.
+    public func withImages<R, E: Error>(_ body: (UnsafeBufferPointer<Float>) throws(E) -> R) throws(E) -> R {
+        try withExtendedLifetime(imageStorage) { () throws(E) -> R in
+            try body(UnsafeBufferPointer(rebasing: imageStorage.buffer[0..<imageCount]))
+        }
+    }
+
+    /// A copy of the images (``withImages(_:)`` reads them without copying).
+    public var images: [Float] { withImages { Array($0) } }
 }

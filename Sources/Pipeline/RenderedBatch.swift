@@ -49,12 +49,18 @@ public final class RenderedBatch: @unchecked Sendable {
     public var planeSize: Int { channels * side * side }
 
     /// Empty storage for `capacity` rows of `channels` × `side` × `side`.
-    public init(capacity: Int, channels: Int, side: Int, content: TeacherInput) {
+    public convenience init(capacity: Int, channels: Int, side: Int, content: TeacherInput) {
+        self.init(capacity: capacity, channels: channels, side: side, content: content, planesElsewhere: false)
+    }
+
+    /// Storage as above; with `planesElsewhere` no planes are allocated, for a caller that renders the
+    /// planes into storage of its own (``BatchRenderer/render(_:into:planes:)``).
+    init(capacity: Int, channels: Int, side: Int, content: TeacherInput, planesElsewhere: Bool) {
         self.capacity = capacity
         self.channels = channels
         self.side = side
         self.content = content
-        planes = [Float](repeating: 0, count: content == .planes ? capacity * channels * side * side : 0)
+        planes = [Float](repeating: 0, count: content == .planes && !planesElsewhere ? capacity * channels * side * side : 0)
         pixels = [UInt8](repeating: 0, count: content == .pixels ? capacity * channels * side * side : 0)
         hashes = [UInt64](repeating: 0, count: capacity)
         labels = [Int](repeating: -1, count: capacity)

@@ -255,10 +255,12 @@ final class TrainRun {
             }
         }
         do {
-            let result = try trainer.step(
-                input: batch.images, n: batch.n, c: batch.channels, h: batch.height, w: batch.width,
-                indices: o.labelsOnly ? [] : indices, values: o.labelsOnly ? [] : values, k: o.labelsOnly ? 0 : batch.k,
-                labels: o.labelsOnly ? batch.labels : nil, learningRate: lr, rngSeed: SplitMix64.mix(o.seed ^ UInt64(global)))
+            let result = try batch.withImages { (images) throws(ModelError) in
+                try trainer.step(
+                    input: images, n: batch.n, c: batch.channels, h: batch.height, w: batch.width,
+                    indices: o.labelsOnly ? [] : indices, values: o.labelsOnly ? [] : values, k: o.labelsOnly ? 0 : batch.k,
+                    labels: o.labelsOnly ? batch.labels : nil, learningRate: lr, rngSeed: SplitMix64.mix(o.seed ^ UInt64(global)))
+            }
             return (result.loss, teacherSeconds)
         } catch {
             if let group { throw Self.lostRank(error.description, group: group, options: o, epoch: epoch, step: global) }

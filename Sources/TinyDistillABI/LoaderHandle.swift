@@ -140,7 +140,7 @@ public func batchView(_ handle: OpaquePointer?, _ view: UnsafeMutablePointer<tin
         view.pointee = tinydistill_batch_view(
             epoch: Int64(b.epoch), stored_epoch: Int64(b.storedEpoch), position: Int64(b.position), rows: Int64(b.n),
             channels: Int64(b.channels), height: Int64(b.height), width: Int64(b.width), k: Int64(b.k),
-            images: b.images.withUnsafeBufferPointer { $0.baseAddress }, indices: b.indices.withUnsafeBufferPointer { $0.baseAddress },
+            images: UnsafePointer(b.imageStorage.buffer.baseAddress), indices: b.indices.withUnsafeBufferPointer { $0.baseAddress },
             values: b.values.withUnsafeBufferPointer { $0.baseAddress }, labels: b.labels.withUnsafeBufferPointer { $0.baseAddress },
             sample_ids: h.sampleIDs.withUnsafeBufferPointer { $0.baseAddress }, seeds: b.seeds.withUnsafeBufferPointer { $0.baseAddress })
     }

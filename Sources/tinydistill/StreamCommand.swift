@@ -120,7 +120,7 @@ struct StreamCommand: ParsableCommand {
         var length = UInt32(json.count).littleEndian
         withUnsafeBytes(of: &length) { d.append(contentsOf: $0) }
         d.append(json)
-        b.images.withUnsafeBytes { d.append(contentsOf: $0) }
+        b.withImages { d.append(contentsOf: UnsafeRawBufferPointer($0)) }
         b.indices.withUnsafeBytes { d.append(contentsOf: $0) }
         b.values.withUnsafeBytes { d.append(contentsOf: $0) }
         b.labels.withUnsafeBytes { d.append(contentsOf: $0) }

@@ -120,6 +120,23 @@ import Testing
         #expect(resumed.first?.position == 72)
     }
 
+    @Test func aStreamReusesTheImageStorageOfBatchesItsCallerDropped() throws {
+        let l = try loader(batch: 5, dropLast: false)
+        // Held: every batch keeps its own storage, and its images stay what they were when it came.
+        let stream = try l.batches(epoch: 0)
+        var held: [LoaderBatch] = [], copies: [[Float]] = []
+        while let b = try stream.next() { held.append(b); copies.append(b.images) }
+        #expect(held.count == 30 && stream.storagesMade == 30)
+        #expect(Set(held.map { ObjectIdentifier($0.imageStorage) }).count == held.count)
+        #expect(held.map(\.images) == copies)
+        // Dropped at once: a few storages serve the whole epoch, and the images are the same.
+        let again = try l.batches(epoch: 0)
+        var images: [[Float]] = []
+        while let b = try again.next() { images.append(b.images) }
+        #expect(again.storagesMade <= l.options.prefetch + 2, "\(again.storagesMade) storages for 30 batches")
+        #expect(images == copies)
+    }
+
     @Test func workersDoNotChangeTheBytes() throws {
         let a = try all(try loader(workers: 1), epoch: 0)
         let b = try all(try loader(workers: 4), epoch: 0)
