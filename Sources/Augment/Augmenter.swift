@@ -1,6 +1,6 @@
 import DetCore
 
-/// Applies decoded ``AugParams`` to pixels: crop and resize to the output size (one pass) → flip → RandAugment
+/// Applies decoded ``AugParams`` to pixels: crop, resize to the output size and flip (one pass) → RandAugment
 /// steps (uint8, Pillow semantics), then normalisation and random erasing (float32).
 public struct Augmenter: Sendable {
     /// The policy.
@@ -17,8 +17,7 @@ public struct Augmenter: Sendable {
             width: side, height: side, channels: image.channels,
             pixels: Resample.resize(image.pixels, width: image.width, height: image.height, channels: image.channels,
                                     crop: (box.x, box.y, box.width, box.height), toWidth: side, height: side,
-                                    kind: policy.interpolation))
-        if params.flip { img = img.flippedHorizontally() }
+                                    kind: policy.interpolation, mirrored: params.flip))
         let fill = image.channels == 1 ? [policy.fill[0]] : policy.fill
         for step in params.steps where step.applied {
             img = Self.apply(step, to: img, kind: policy.interpolation, fill: fill)
@@ -61,14 +60,17 @@ public struct Augmenter: Sendable {
     public func normalize(_ img: Image, _ params: AugParams, into out: UnsafeMutableBufferPointer<Float>) {
         let c = img.channels, n = img.width * img.height
         precondition(out.count >= c * n, "the output slot holds \(out.count) floats, the image needs \(c * n)")
-        // Per channel, (v/255 − mean)/std computed directly (the same float operations a per-byte table
-        // would hold, so the same values), in a plain strided loop the compiler vectorises.
+        // Per channel: a 256-entry table of (v/255 − mean)/std (the divisions done once per byte value,
+        // not per pixel), then one pass that writes the channel's plane contiguously.
         img.pixels.withUnsafeBufferPointer { s in
-            for ch in 0..<c {
-                let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
-                let dst = out.baseAddress! + ch * n
-                let src = s.baseAddress! + ch
-                for p in 0..<n { dst[p] = (Float(src[p * c]) / 255 - mean) / std }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { table in
+                for ch in 0..<c {
+                    let mean = Float(policy.mean[ch]), std = Float(policy.std[ch])
+                    for v in 0..<256 { table[v] = (Float(v) / 255 - mean) / std }
+                    let dst = out.baseAddress! + ch * n
+                    let src = s.baseAddress! + ch
+                    for p in 0..<n { dst[p] = table[Int(src[p * c])] }
+                }
             }
         }
         if let e = params.erase {

@@ -72,8 +72,12 @@ public enum Resample {
     ///
     /// The sums are Pillow's 32-bit integer ones. Integer addition wraps and is associative, so
     /// adding the three channels of a tap as one SIMD vector gives exactly Pillow's per-channel result.
+    ///
+    /// With `mirrored`, the result is flipped left to right (the bytes of resizing, then
+    /// `flippedHorizontally()`): the horizontal pass writes each output pixel to its mirrored column,
+    /// and the vertical pass, which treats every column alike, commutes with the flip.
     public static func resize(_ src: [UInt8], width w: Int, height h: Int, channels c: Int, crop: (x: Int, y: Int, width: Int, height: Int),
-                              toWidth ow: Int, height oh: Int, kind: AugmentPolicy.Interpolation) -> [UInt8] {
+                              toWidth ow: Int, height oh: Int, kind: AugmentPolicy.Interpolation, mirrored: Bool = false) -> [UInt8] {
         precondition(crop.x >= 0 && crop.y >= 0 && crop.x + crop.width <= w && crop.y + crop.height <= h, "crop outside the image")
         let cw = crop.width, ch = crop.height
         let half: Int32 = 1 << (precisionBits - 1)
@@ -95,6 +99,7 @@ public enum Resample {
                                 let xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1]
                                 let kw = k.baseAddress! + xx * ksize
                                 let p = row + xmin * c
+                                let xo = mirrored ? ow - 1 - xx : xx
                                 if c == 3 && p + 3 * xmax + 1 <= end {
                                     // 4-byte loads (the fourth lane, the next pixel's red, is dropped).
                                     var acc = SIMD4<Int32>(repeating: half)
@@ -102,14 +107,14 @@ public enum Resample {
                                         let px = UnsafeRawPointer(p + 3 * x).loadUnaligned(as: SIMD4<UInt8>.self)
                                         acc &+= SIMD4<Int32>(truncatingIfNeeded: px) &* SIMD4(repeating: kw[x])
                                     }
-                                    orow[xx * 3] = clip8(acc[0])
-                                    orow[xx * 3 + 1] = clip8(acc[1])
-                                    orow[xx * 3 + 2] = clip8(acc[2])
+                                    orow[xo * 3] = clip8(acc[0])
+                                    orow[xo * 3 + 1] = clip8(acc[1])
+                                    orow[xo * 3 + 2] = clip8(acc[2])
                                 } else {
                                     for chn in 0..<c {
                                         var ss = half
                                         for x in 0..<xmax { ss &+= Int32(p[x * c + chn]) &* kw[x] }
-                                        orow[xx * c + chn] = clip8(ss)
+                                        orow[xo * c + chn] = clip8(ss)
                                     }
                                 }
                             }
@@ -117,15 +122,24 @@ public enum Resample {
                     }
                 }
             }
-        } else if crop == (0, 0, w, h) {
+        } else if crop == (0, 0, w, h) && !mirrored {
             cur = src
             curWidth = w
         } else {
             cur = [UInt8](repeating: 0, count: cw * ch * c)
             curWidth = cw
-            for y in 0..<ch {
-                let from = ((crop.y + y) * w + crop.x) * c
-                cur.replaceSubrange((y * cw * c)..<((y + 1) * cw * c), with: src[from..<(from + cw * c)])
+            src.withUnsafeBufferPointer { s in
+                cur.withUnsafeMutableBufferPointer { o in
+                    for y in 0..<ch {
+                        let from = s.baseAddress! + ((crop.y + y) * w + crop.x) * c
+                        let to = o.baseAddress! + y * cw * c
+                        if mirrored {
+                            for x in 0..<cw { for chn in 0..<c { to[(cw - 1 - x) * c + chn] = from[x * c + chn] } }
+                        } else {
+                            to.update(from: from, count: cw * c)
+                        }
+                    }
+                }
             }
         }
         // Pass 2 (vertical): row by row, the same sums as Pillow's column loop, in the same order per pixel.
