@@ -49,7 +49,27 @@ def cost_row():
             f"the store pays for itself after {c['break_even']['runs']:.2f} student runs | `{c['command']}` → [`results/epoch-cost.json`](results/epoch-cost.json) |")
 
 
-rows = {"| loader, ": loader_row(), "| issue-19 K ablation": ablation_row(), "| student epoch cost": cost_row()}
+def full_row():
+    names = [("full-offline-k2", "offline KD (K = 2 store)"), ("full-labels-ls0", "labels only, LS 0"),
+             ("full-labels-ls01", "labels only, LS 0.1"), ("full-online", "online KD"),
+             ("full-efficientformer-k2", "EfficientFormer, offline KD")]
+    def top1(n):
+        path = os.path.join(ROOT, "results", "runs", f"{n}.evaluate.json")
+        return f"{100 * json.load(open(path))['top1']:.2f} %" if os.path.exists(path) else "not run yet"
+    first = load(f"results/runs/{names[0][0]}.json")
+    ref = os.path.join(ROOT, "results", "runs", f"{names[0][0]}.reference.json")
+    ref_text = ""
+    if os.path.exists(ref):
+        r = json.load(open(ref))
+        ref_text = (f"; in the public reference TinyViT {100 * r['reference_top1']:.2f} % "
+                    f"({r['per_image']['top1_disagreements']} of {r['per_image']['images']:,} images disagree)")
+    return (f"| issue-19 full schedule: TinyViT student ({first['parameters']:,} parameters), {len(first['epochs'])} epochs, "
+            f"Fashion-MNIST test top-1 | {names[0][1]}: **{top1(names[0][0])}**{ref_text} | "
+            + "; ".join(f"{label}: {top1(n)}" for n, label in names[1:])
+            + " | `scripts/full-schedule full` → `results/runs/full-*.evaluate.json` |")
+
+
+rows = {"| issue-19 full schedule": full_row(), "| loader, ": loader_row(), "| issue-19 K ablation": ablation_row(), "| student epoch cost": cost_row()}
 path = os.path.join(ROOT, "README.md")
 lines = open(path).read().split("\n")
 out = [next((row for prefix, row in rows.items() if line.startswith(prefix)), line) for line in lines]
