@@ -20,22 +20,22 @@ public struct Augmenter: Sendable {
                                     kind: policy.interpolation, mirrored: params.flip))
         let fill = image.channels == 1 ? [policy.fill[0]] : policy.fill
         for step in params.steps where step.applied {
-            img = Self.apply(step, to: img, kind: policy.interpolation, fill: fill)
+            img = Self.apply(step, to: consume img, kind: policy.interpolation, fill: fill)
         }
         return img
     }
 
     /// One RandAugment step.
-    public static func apply(_ step: AugParams.Step, to img: Image, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> Image {
+    public static func apply(_ step: AugParams.Step, to img: consuming Image, kind: AugmentPolicy.Interpolation, fill: [UInt8]) -> Image {
         let a = step.argument
         switch step.op {
-        case .autoContrast: return PixelOps.autoContrast(img)
-        case .equalize: return PixelOps.equalize(img)
-        case .invert: return PixelOps.invert(img)
+        case .autoContrast: return PixelOps.autoContrast(consume img)
+        case .equalize: return PixelOps.equalize(consume img)
+        case .invert: return PixelOps.invert(consume img)
         case .rotate: return a == 0 ? img : PixelOps.rotate(img, degrees: a, kind: kind, fill: fill)
-        case .posterizeIncreasing: return PixelOps.posterize(img, bits: Int(a))
-        case .solarizeIncreasing: return PixelOps.solarize(img, threshold: Int(a))
-        case .solarizeAdd: return PixelOps.solarizeAdd(img, add: Int(a))
+        case .posterizeIncreasing: return PixelOps.posterize(consume img, bits: Int(a))
+        case .solarizeIncreasing: return PixelOps.solarize(consume img, threshold: Int(a))
+        case .solarizeAdd: return PixelOps.solarizeAdd(consume img, add: Int(a))
         case .colorIncreasing: return PixelOps.color(img, factor: a)
         case .contrastIncreasing: return PixelOps.contrast(img, factor: a)
         case .brightnessIncreasing: return PixelOps.brightness(img, factor: a)

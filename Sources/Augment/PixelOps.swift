@@ -7,24 +7,24 @@ import DetCore
 public enum PixelOps {
     // MARK: lookup-table ops
 
-    static func applyLUT(_ img: Image, _ lut: [[UInt8]]) -> Image {
-        var out = img
-        let c = img.channels
+    /// `img` with each byte `v` of channel `ch` replaced by `lut[ch][v]`, in place: the image is
+    /// consumed, so when the caller gives up its copy the pixels are changed without a new buffer.
+    static func applyLUT(_ img: consuming Image, _ lut: [[UInt8]]) -> Image {
+        var out = consume img
+        let c = out.channels
         let flat = lut.flatMap { $0 }  // channel-major, 256 entries each
         flat.withUnsafeBufferPointer { t in
-            img.pixels.withUnsafeBufferPointer { s in
-                out.pixels.withUnsafeMutableBufferPointer { o in
-                    if c == 3 {
-                        var i = 0
-                        while i < s.count {
-                            o[i] = t[Int(s[i])]
-                            o[i + 1] = t[256 + Int(s[i + 1])]
-                            o[i + 2] = t[512 + Int(s[i + 2])]
-                            i += 3
-                        }
-                    } else {
-                        for i in 0..<s.count { o[i] = t[Int(s[i])] }
+            out.pixels.withUnsafeMutableBufferPointer { o in
+                if c == 3 {
+                    var i = 0
+                    while i < o.count {
+                        o[i] = t[Int(o[i])]
+                        o[i + 1] = t[256 + Int(o[i + 1])]
+                        o[i + 2] = t[512 + Int(o[i + 2])]
+                        i += 3
                     }
+                } else {
+                    for i in 0..<o.count { o[i] = t[Int(o[i])] }  // one channel (the table's first)
                 }
             }
         }
@@ -47,29 +47,33 @@ public enum PixelOps {
     }
 
     /// 255 − p.
-    public static func invert(_ img: Image) -> Image {
-        applyLUT(img, Array(repeating: (0...255).map { UInt8(255 - $0) }, count: img.channels))
+    public static func invert(_ img: consuming Image) -> Image {
+        let c = img.channels
+        return applyLUT(consume img, Array(repeating: (0...255).map { UInt8(255 - $0) }, count: c))
     }
 
     /// Keeps the `bits` most significant bits (8 or more: unchanged; 0: black).
-    public static func posterize(_ img: Image, bits: Int) -> Image {
+    public static func posterize(_ img: consuming Image, bits: Int) -> Image {
         if bits >= 8 { return img }
         let mask = UInt8(truncatingIfNeeded: ~((1 << (8 - max(bits, 0))) - 1))
-        return applyLUT(img, Array(repeating: (0...255).map { UInt8($0) & mask }, count: img.channels))
+        let c = img.channels
+        return applyLUT(consume img, Array(repeating: (0...255).map { UInt8($0) & mask }, count: c))
     }
 
     /// Inverts every value at or above `threshold`.
-    public static func solarize(_ img: Image, threshold: Int) -> Image {
-        applyLUT(img, Array(repeating: (0...255).map { UInt8($0 < threshold ? $0 : 255 - $0) }, count: img.channels))
+    public static func solarize(_ img: consuming Image, threshold: Int) -> Image {
+        let c = img.channels
+        return applyLUT(consume img, Array(repeating: (0...255).map { UInt8($0 < threshold ? $0 : 255 - $0) }, count: c))
     }
 
     /// Adds `add` (saturating) to every value below `threshold` (timm's solarize_add).
-    public static func solarizeAdd(_ img: Image, add: Int, threshold: Int = 128) -> Image {
-        applyLUT(img, Array(repeating: (0...255).map { UInt8($0 < threshold ? min(255, $0 + add) : $0) }, count: img.channels))
+    public static func solarizeAdd(_ img: consuming Image, add: Int, threshold: Int = 128) -> Image {
+        let c = img.channels
+        return applyLUT(consume img, Array(repeating: (0...255).map { UInt8($0 < threshold ? min(255, $0 + add) : $0) }, count: c))
     }
 
     /// Stretches each channel's range to 0…255 (Pillow's autocontrast, no cutoff).
-    public static func autoContrast(_ img: Image) -> Image {
+    public static func autoContrast(_ img: consuming Image) -> Image {
         let lut = histograms(img).map { h -> [UInt8] in
             guard let lo = h.firstIndex(where: { $0 > 0 }), let hi = h.lastIndex(where: { $0 > 0 }), hi > lo else {
                 return (0...255).map { UInt8($0) }
@@ -78,11 +82,11 @@ public enum PixelOps {
             let offset = -Double(lo) * scale
             return (0...255).map { UInt8(min(max(Int(Double($0) * scale + offset), 0), 255)) }
         }
-        return applyLUT(img, lut)
+        return applyLUT(consume img, lut)
     }
 
     /// Histogram equalisation per channel (Pillow's equalize).
-    public static func equalize(_ img: Image) -> Image {
+    public static func equalize(_ img: consuming Image) -> Image {
         let lut = histograms(img).map { h -> [UInt8] in
             let nonzero = h.filter { $0 > 0 }
             let identity = (0...255).map { UInt8($0) }
@@ -97,7 +101,7 @@ public enum PixelOps {
             }
             return out
         }
-        return applyLUT(img, lut)
+        return applyLUT(consume img, lut)
     }
 
     // MARK: enhance ops: blend(degenerate, image, factor) as Pillow's ImagingBlend
