@@ -370,7 +370,7 @@ public final class Loader: @unchecked Sendable {
     }
 
     /// Floats of one full batch's images.
-    var batchFloats: Int { options.batch * channels * policy.outputSize * policy.outputSize }
+    var batchFloats: Int { options.batch * renderer.channels * renderer.side * renderer.side }  // 0 without images
 
     /// Renders `rows` into one batch (``BatchRenderer``, `workers` threads) with their targets, the
     /// images straight into `storage` (at least rows × channels × side² floats).
