@@ -14,10 +14,11 @@ extension StoreError {
             switch db.extendedResultCode {
             case .SQLITE_READONLY_ROLLBACK, .SQLITE_READONLY_RECOVERY, .SQLITE_READONLY_CANTINIT:
                 // A writer stopped inside a transaction (killed, or the disk filled): its journal or WAL
-                // must be rolled back, which only a writer may do.
+                // must be rolled back, which needs write access (the reader tries that first).
                 return .sqlite(path: path, detail: "a writer stopped in the middle of a write and left \(path)-journal or "
-                               + "\(path)-wal behind; read-only readers cannot recover it: re-run the same precompute "
-                               + "command (it rolls the unfinished write back and resumes), then read again")
+                               + "\(path)-wal behind, and rolling it back needs write access to the file and its folder, "
+                               + "which this process lacks: re-run the same precompute command as the store's owner "
+                               + "(it rolls the unfinished write back and resumes), then read again")
             default: return .readOnly(path: path)
             }
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)

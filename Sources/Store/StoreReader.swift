@@ -73,16 +73,48 @@ public final class StoreReader {
         config.label = "tinydistill-reader"
         config.busyMode = .timeout(5)
         do {
-            db = try DatabaseQueue(path: path, configuration: config)
-            metadata = try db.read { db in
-                guard try db.tableExists("metadata") else {
-                    throw StoreError.notTinyDistill(path: path, detail: "no metadata table")
-                }
-                return try Self.readMetadata(db, path: path)
+            (db, metadata) = try Self.open(path: path, configuration: config)
+        } catch let error as DatabaseError where Self.needsRecovery(error) {
+            // A writer was killed inside a write (its journal is hot, or its WAL has no index). Rolling that
+            // write back is what any read-write connection does on its first read, and it restores the last
+            // committed state: nothing committed changes. Do that once, then read as usual.
+            do {
+                try Self.rollBackUnfinishedWrite(path: path)
+                (db, metadata) = try Self.open(path: path, configuration: config)
+            } catch {
+                throw StoreError.from(error, path: path)
             }
         } catch {
             throw StoreError.from(error, path: path)
         }
+    }
+
+    private static func open(path: String, configuration: Configuration) throws -> (DatabaseQueue, StoreMetadata) {
+        let db = try DatabaseQueue(path: path, configuration: configuration)
+        let metadata = try db.read { db in
+            guard try db.tableExists("metadata") else {
+                throw StoreError.notTinyDistill(path: path, detail: "no metadata table")
+            }
+            return try Self.readMetadata(db, path: path)
+        }
+        return (db, metadata)
+    }
+
+    /// Whether a read-only open failed only because a killed writer's journal or WAL must be recovered.
+    private static func needsRecovery(_ error: DatabaseError) -> Bool {
+        [.SQLITE_READONLY_ROLLBACK, .SQLITE_READONLY_RECOVERY, .SQLITE_READONLY_CANTINIT].contains(error.extendedResultCode)
+    }
+
+    /// Opens `path` read-write just long enough for SQLite to roll back a hot journal (or rebuild a WAL
+    /// index). A live writer holds its lock, so its journal is never hot and this leaves it alone. Fails,
+    /// and the caller reports it, when the file or its folder is not writable.
+    private static func rollBackUnfinishedWrite(path: String) throws {
+        var config = Configuration()
+        config.label = "tinydistill-recovery"
+        config.busyMode = .timeout(5)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        try queue.close()
     }
 
     /// Checks that `path` exists and starts with the SQLite header.
