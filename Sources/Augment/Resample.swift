@@ -1,4 +1,7 @@
 import DetCore
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// Separable antialiased resizing with the coefficients and 22-bit fixed-point accumulation of
 /// Pillow's `Image.resize` (Resample.c), so a crop resized here matches torchvision's
@@ -88,6 +91,13 @@ public enum Resample {
             let (bounds, ksize, k) = coefficients(inSize: cw, outSize: ow, kind: kind)
             cur = [UInt8](repeating: 0, count: ow * ch * c)
             curWidth = ow
+            #if arch(x86_64)
+            let (pairs, table) = c == 3 ? ResampleSSE2.pairTable(weights: k, ksize: ksize, count: ow) : (0, [Int16]())
+            let halfSSE = _mm_set1_epi32(half)
+            #else
+            let table = [Int16]()
+            #endif
+            table.withUnsafeBufferPointer { pairTable in
             src.withUnsafeBufferPointer { s in
                 k.withUnsafeBufferPointer { k in
                     cur.withUnsafeMutableBufferPointer { o in
@@ -100,6 +110,12 @@ public enum Resample {
                                 let kw = k.baseAddress! + xx * ksize
                                 let p = row + xmin * c
                                 let xo = mirrored ? ow - 1 - xx : xx
+                                #if arch(x86_64)
+                                if c == 3 && ResampleSSE2.pixelRGB(p, taps: xmax, end: end, table: pairTable.baseAddress! + xx * pairs * 16,
+                                                                   half: halfSSE, into: orow + xo * 3) {
+                                    continue
+                                }
+                                #endif
                                 if c == 3 && p + 3 * xmax + 1 <= end {
                                     // 4-byte loads (the fourth lane, the next pixel's red, is dropped).
                                     var acc = SIMD4<Int32>(repeating: half)
@@ -121,6 +137,7 @@ public enum Resample {
                         }
                     }
                 }
+            }
             }
         } else if crop == (0, 0, w, h) && !mirrored {
             cur = src
@@ -152,16 +169,23 @@ public enum Resample {
             k.withUnsafeBufferPointer { k in
                 out.withUnsafeMutableBufferPointer { o in
                     acc.withUnsafeMutableBufferPointer { acc in
+                        #if arch(x86_64)
+                        let done = ResampleSSE2.vertical(s.baseAddress!, stride: stride, bounds: bounds, ksize: ksize,
+                                                         weights: k.baseAddress!, rows: oh, into: o.baseAddress!)
+                        #else
+                        let done = 0
+                        #endif
+                        guard done < stride else { return }
                         for yy in 0..<oh {
                             let ymin = bounds[yy * 2], ymax = bounds[yy * 2 + 1]
-                            for x in 0..<stride { acc[x] = half }
+                            for x in done..<stride { acc[x] = half }
                             for y in 0..<ymax {
                                 let wgt = k[yy * ksize + y]
                                 let row = s.baseAddress! + (y + ymin) * stride
-                                for x in 0..<stride { acc[x] &+= Int32(row[x]) &* wgt }
+                                for x in done..<stride { acc[x] &+= Int32(row[x]) &* wgt }
                             }
                             let orow = o.baseAddress! + yy * stride
-                            for x in 0..<stride { orow[x] = clip8(acc[x]) }
+                            for x in done..<stride { orow[x] = clip8(acc[x]) }
                         }
                     }
                 }

@@ -1,0 +1,122 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// SSE2 inner loops of ``Resample`` that give exactly its 32-bit integer sums.
+///
+/// SSE2 (the x86-64 baseline) has no 32-bit multiply; a compiler emulates one with two `pmuludq` and
+/// shuffles. These loops use `pmaddwd` (16-bit × 16-bit, adjacent pairs summed into 32 bits) instead,
+/// two taps at a time, on split weights: every 22-bit fixed-point weight `w` is `hi · 2¹¹ + lo` with
+/// `lo` in 0..<2048 and `hi` a small signed number, both 16-bit. Σ px·w is then (Σ px·hi) · 2¹¹ +
+/// Σ px·lo, and wrapping 32-bit addition is associative, so the result is Pillow's sum to the bit
+/// whatever the order of the taps. The final `clip8` is SSE2's saturating packs: `v >> 22` saturated to
+/// 0...255 is what clipping `v` gives.
+enum ResampleSSE2 {
+    static let split: Int32 = 11
+
+    /// Per output position `xx`, `pairs` tap pairs of 16 Int16: the pair's (hi, hi') repeated four
+    /// times, then its (lo, lo') four times. Taps past the position's count are zero.
+    static func pairTable(weights: [Int32], ksize: Int, count: Int) -> (pairs: Int, table: [Int16]) {
+        let pairs = (ksize + 1) / 2
+        var table = [Int16](repeating: 0, count: count * pairs * 16)
+        for xx in 0..<count {
+            for p in 0..<pairs {
+                let base = (xx * pairs + p) * 16
+                for t in 0..<2 where 2 * p + t < ksize {
+                    let w = weights[xx * ksize + 2 * p + t]
+                    for lane in 0..<4 {
+                        table[base + lane * 2 + t] = Int16(truncatingIfNeeded: w >> split)
+                        table[base + 8 + lane * 2 + t] = Int16(truncatingIfNeeded: w & ((1 << split) - 1))
+                    }
+                }
+            }
+        }
+        return (pairs, table)
+    }
+
+    /// (acc_hi << 11) + acc_lo + half, shifted down by the precision and saturated to bytes in the low lanes.
+    @inline(__always) static func finish(_ hi: __m128i, _ lo: __m128i, _ half: __m128i) -> __m128i {
+        let v = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(hi, split), lo), half)
+        return _mm_srai_epi32(v, Int32(Resample.precisionBits))
+    }
+
+    /// The horizontal pass of one row of 3-channel pixels for the output positions whose taps can be read
+    /// with 4-byte loads inside `[row, end)`; returns false (writing nothing) for a position that cannot,
+    /// which the caller then computes with the scalar loop.
+    @inline(__always)
+    static func pixelRGB(_ p: UnsafePointer<UInt8>, taps: Int, end: UnsafePointer<UInt8>, table: UnsafePointer<Int16>,
+                         half: __m128i, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+        let pairs = (taps + 1) / 2
+        guard p + 6 * pairs + 1 <= end else { return false }
+        let zero = _mm_setzero_si128()
+        var hi = zero, lo = zero
+        let raw = UnsafeRawPointer(p)
+        let t = UnsafeRawPointer(table)
+        for i in 0..<pairs {
+            // [r0 g0 b0 r1] and [r1 g1 b1 r2]: interleaved bytes give the pairs (r0 r1)(g0 g1)(b0 b1)(junk).
+            let a = _mm_cvtsi32_si128(Int32(bitPattern: raw.loadUnaligned(fromByteOffset: 6 * i, as: UInt32.self)))
+            let b = _mm_cvtsi32_si128(Int32(bitPattern: raw.loadUnaligned(fromByteOffset: 6 * i + 3, as: UInt32.self)))
+            let px = _mm_unpacklo_epi8(_mm_unpacklo_epi8(a, b), zero)
+            hi = _mm_add_epi32(hi, _mm_madd_epi16(px, t.loadUnaligned(fromByteOffset: 32 * i, as: __m128i.self)))
+            lo = _mm_add_epi32(lo, _mm_madd_epi16(px, t.loadUnaligned(fromByteOffset: 32 * i + 16, as: __m128i.self)))
+        }
+        let v = finish(hi, lo, half)
+        let bytes = _mm_packus_epi16(_mm_packs_epi32(v, v), zero)
+        let rgb = UInt32(bitPattern: _mm_cvtsi128_si32(bytes))
+        out[0] = UInt8(truncatingIfNeeded: rgb)
+        out[1] = UInt8(truncatingIfNeeded: rgb >> 8)
+        out[2] = UInt8(truncatingIfNeeded: rgb >> 16)
+        return true
+    }
+
+    /// The vertical pass: output row `yy` is Σ over its taps of `weights[yy, t] · row(ymin + t)`, for
+    /// every byte of the row, 16 bytes at a time with two taps per `pmaddwd`. Returns the number of bytes
+    /// per row it wrote (a multiple of 16); the caller finishes the rest of each row.
+    static func vertical(_ s: UnsafePointer<UInt8>, stride: Int, bounds: [Int], ksize: Int, weights: UnsafePointer<Int32>,
+                         rows oh: Int, into o: UnsafeMutablePointer<UInt8>) -> Int {
+        let width = stride & ~15
+        guard width > 0 else { return 0 }
+        let half = _mm_set1_epi32(1 << Int32(Resample.precisionBits - 1))
+        let zero = _mm_setzero_si128()
+        let pairs = (ksize + 1) / 2
+        var hiW = [Int32](repeating: 0, count: pairs), loW = [Int32](repeating: 0, count: pairs)
+        var rowOffset = [Int](repeating: 0, count: pairs * 2)
+        for yy in 0..<oh {
+            let ymin = bounds[yy * 2], ymax = bounds[yy * 2 + 1]
+            let n = (ymax + 1) / 2
+            for i in 0..<n {
+                let w0 = weights[yy * ksize + 2 * i]
+                let w1 = 2 * i + 1 < ymax ? weights[yy * ksize + 2 * i + 1] : 0
+                let mask: Int32 = (1 << split) - 1
+                hiW[i] = Int32(bitPattern: UInt32(UInt16(truncatingIfNeeded: w0 >> split)) | UInt32(UInt16(truncatingIfNeeded: w1 >> split)) << 16)
+                loW[i] = Int32(bitPattern: UInt32(UInt16(truncatingIfNeeded: w0 & mask)) | UInt32(UInt16(truncatingIfNeeded: w1 & mask)) << 16)
+                rowOffset[2 * i] = (ymin + 2 * i) * stride
+                // A missing second tap has weight 0: read the first row again rather than past the image.
+                rowOffset[2 * i + 1] = 2 * i + 1 < ymax ? (ymin + 2 * i + 1) * stride : (ymin + 2 * i) * stride
+            }
+            let orow = UnsafeMutableRawPointer(o + yy * stride)
+            var x = 0
+            while x < width {
+                var h0 = zero, h1 = zero, h2 = zero, h3 = zero
+                var l0 = zero, l1 = zero, l2 = zero, l3 = zero
+                for i in 0..<n {
+                    let a = UnsafeRawPointer(s + rowOffset[2 * i] + x).loadUnaligned(as: __m128i.self)
+                    let b = UnsafeRawPointer(s + rowOffset[2 * i + 1] + x).loadUnaligned(as: __m128i.self)
+                    let wh = _mm_set1_epi32(hiW[i]), wl = _mm_set1_epi32(loW[i])
+                    let abLo = _mm_unpacklo_epi8(a, b), abHi = _mm_unpackhi_epi8(a, b)
+                    let p0 = _mm_unpacklo_epi8(abLo, zero), p1 = _mm_unpackhi_epi8(abLo, zero)
+                    let p2 = _mm_unpacklo_epi8(abHi, zero), p3 = _mm_unpackhi_epi8(abHi, zero)
+                    h0 = _mm_add_epi32(h0, _mm_madd_epi16(p0, wh)); l0 = _mm_add_epi32(l0, _mm_madd_epi16(p0, wl))
+                    h1 = _mm_add_epi32(h1, _mm_madd_epi16(p1, wh)); l1 = _mm_add_epi32(l1, _mm_madd_epi16(p1, wl))
+                    h2 = _mm_add_epi32(h2, _mm_madd_epi16(p2, wh)); l2 = _mm_add_epi32(l2, _mm_madd_epi16(p2, wl))
+                    h3 = _mm_add_epi32(h3, _mm_madd_epi16(p3, wh)); l3 = _mm_add_epi32(l3, _mm_madd_epi16(p3, wl))
+                }
+                let lo16 = _mm_packs_epi32(finish(h0, l0, half), finish(h1, l1, half))
+                let hi16 = _mm_packs_epi32(finish(h2, l2, half), finish(h3, l3, half))
+                orow.storeBytes(of: _mm_packus_epi16(lo16, hi16), toByteOffset: x, as: __m128i.self)
+                x += 16
+            }
+        }
+        return width
+    }
+}
+#endif
