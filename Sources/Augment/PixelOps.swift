@@ -1,4 +1,7 @@
 import DetCore
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// RandAugment's pixel operations with Pillow's semantics (the library timm applies them through):
 /// lookup-table ops in integers, enhance ops as Pillow's float32 blend, geometric ops as Pillow's
@@ -239,15 +242,34 @@ public enum PixelOps {
                         let v = kind == .bicubic
                             ? bicubicSample(src, w, h, fx, fy, dx, dy) : bilinearSample(src, w, h, fx, fy, dx, dy)
                         let base = (y * w + x) * c
-                        for ch in 0..<c {
-                            let e = v[ch]
-                            o[base + ch] = e <= 0 ? 0 : e >= 255 ? 255 : UInt8(e)
-                        }
+                        let bytes = clampedBytes(v)
+                        for ch in 0..<c { o[base + ch] = UInt8(truncatingIfNeeded: bytes >> (8 * UInt32(ch))) }
                     }
                 }
             }
         }
         return Image(width: w, height: h, channels: c, pixels: out)
+    }
+
+    /// Each lane of `v` clipped to 0...255 and truncated (Pillow's 8-bit clip after a filter), packed
+    /// into the bytes of a UInt32, lane 0 lowest. On x86-64, four lanes in a few SSE2 instructions: the
+    /// same bytes, since truncating a value clamped to [0, 255] is what the per-lane comparisons give.
+    @inline(__always) static func clampedBytes(_ v: SIMD4<Double>) -> UInt32 {
+        #if arch(x86_64)
+        let zero = _mm_setzero_pd(), top = _mm_set1_pd(255)
+        let a = _mm_cvttpd_epi32(_mm_min_pd(_mm_max_pd(v.lowHalf, zero), top))
+        let b = _mm_cvttpd_epi32(_mm_min_pd(_mm_max_pd(v.highHalf, zero), top))
+        let i32 = _mm_unpacklo_epi64(a, b)
+        let i16 = _mm_packs_epi32(i32, i32)
+        return UInt32(bitPattern: _mm_cvtsi128_si32(_mm_packus_epi16(i16, i16)))
+        #else
+        var out: UInt32 = 0
+        for ch in 0..<4 {
+            let e = v[ch]
+            out |= UInt32(e <= 0 ? 0 : e >= 255 ? 255 : UInt8(e)) << (8 * UInt32(ch))
+        }
+        return out
+        #endif
     }
 
     /// ⌊v⌋ for a finite `v` in Int's range, without a call to libm's floor (x86-64's baseline has

@@ -111,8 +111,10 @@ public enum Resample {
                                 let p = row + xmin * c
                                 let xo = mirrored ? ow - 1 - xx : xx
                                 #if arch(x86_64)
+                                // Pixels are written in order of xx: the neighbour that xo moves towards comes later.
+                                let store: ResampleSSE2.Store = xx == ow - 1 ? .exact : mirrored ? .spillBefore : .spillAfter
                                 if c == 3 && ResampleSSE2.pixelRGB(p, taps: xmax, end: end, table: pairTable.baseAddress! + xx * pairs * 16,
-                                                                   half: halfSSE, into: orow + xo * 3) {
+                                                                   half: halfSSE, into: orow + xo * 3, store: store) {
                                     continue
                                 }
                                 #endif

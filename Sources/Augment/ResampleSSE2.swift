@@ -39,12 +39,16 @@ enum ResampleSSE2 {
         return _mm_srai_epi32(v, Int32(Resample.precisionBits))
     }
 
-    /// The horizontal pass of one row of 3-channel pixels for the output positions whose taps can be read
-    /// with 4-byte loads inside `[row, end)`; returns false (writing nothing) for a position that cannot,
-    /// which the caller then computes with the scalar loop.
+    /// How ``pixelRGB`` may store its 3 bytes: exactly, or as one 4-byte store that also writes the byte
+    /// after them (`.spillAfter`) or before them (`.spillBefore`), a byte of a neighbour written later.
+    enum Store { case exact, spillAfter, spillBefore }
+
+    /// One output pixel of the horizontal pass over 3-channel pixels, if its taps can be read with
+    /// 4-byte loads inside `[p, end)`; returns false (writing nothing) when they cannot, and the caller
+    /// computes that pixel with the scalar loop.
     @inline(__always)
     static func pixelRGB(_ p: UnsafePointer<UInt8>, taps: Int, end: UnsafePointer<UInt8>, table: UnsafePointer<Int16>,
-                         half: __m128i, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+                         half: __m128i, into out: UnsafeMutablePointer<UInt8>, store: Store) -> Bool {
         let pairs = (taps + 1) / 2
         guard p + 6 * pairs + 1 <= end else { return false }
         let zero = _mm_setzero_si128()
@@ -62,9 +66,14 @@ enum ResampleSSE2 {
         let v = finish(hi, lo, half)
         let bytes = _mm_packus_epi16(_mm_packs_epi32(v, v), zero)
         let rgb = UInt32(bitPattern: _mm_cvtsi128_si32(bytes))
-        out[0] = UInt8(truncatingIfNeeded: rgb)
-        out[1] = UInt8(truncatingIfNeeded: rgb >> 8)
-        out[2] = UInt8(truncatingIfNeeded: rgb >> 16)
+        switch store {
+        case .spillAfter: UnsafeMutableRawPointer(out).storeBytes(of: rgb, as: UInt32.self)
+        case .spillBefore: UnsafeMutableRawPointer(out - 1).storeBytes(of: rgb << 8, as: UInt32.self)
+        case .exact:
+            out[0] = UInt8(truncatingIfNeeded: rgb)
+            out[1] = UInt8(truncatingIfNeeded: rgb >> 8)
+            out[2] = UInt8(truncatingIfNeeded: rgb >> 16)
+        }
         return true
     }
 
