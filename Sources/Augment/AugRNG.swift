@@ -44,6 +44,35 @@ public struct AugRNG: Sendable {
         }
     }
 
+    /// Fills `out` with the next `out.count` values of ``normal()`` as Float, the same values and the
+    /// same stream position as calling it that many times: the accepted draws are found one by one,
+    /// then their logarithms and square roots computed four at a time (``DetMath/log(_:)-(SIMD4<Double>)``).
+    public mutating func fillNormals(_ out: UnsafeMutableBufferPointer<Float>) {
+        var us = SIMD4<Double>(repeating: 0), ss = SIMD4<Double>(repeating: 0.5)
+        var lanes = 0, written = 0
+        func flush(_ n: Int) {
+            let r = us * (-2 * DetMath.log(ss) / ss).squareRoot()
+            for i in 0..<n { out[written + i] = Float(r[i]) }
+            written += n
+        }
+        while written + lanes < out.count {
+            let u = uniform(-1, 1), v = uniform(-1, 1)
+            let s = u * u + v * v
+            guard s > 0 && s < 1 else { continue }
+            us[lanes] = u
+            ss[lanes] = s
+            lanes += 1
+            if lanes == 4 {
+                flush(4)
+                lanes = 0
+            }
+        }
+        if lanes > 0 {
+            for i in lanes..<4 { us[i] = 0; ss[i] = 0.5 }
+            flush(lanes)
+        }
+    }
+
     /// Gamma(shape, 1) (Marsaglia–Tsang; shape < 1 by boosting).
     public mutating func gamma(_ shape: Double) -> Double {
         if shape < 1 {

@@ -77,7 +77,7 @@ public struct Augmenter: Sendable {
             var rng = AugRNG(seed: params.eraseNoiseSeed)
             for ch in 0..<c {
                 for y in e.y..<(e.y + e.height) {
-                    for x in e.x..<(e.x + e.width) { out[ch * n + y * img.width + x] = Float(rng.normal()) }
+                    rng.fillNormals(UnsafeMutableBufferPointer(rebasing: out[(ch * n + y * img.width + e.x)...].prefix(e.width)))
                 }
             }
         }
