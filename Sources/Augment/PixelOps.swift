@@ -298,6 +298,15 @@ public enum PixelOps {
         _ src: UnsafeBufferPointer<SIMD4<Double>>, _ w: Int, _ h: Int, _ fx: Int, _ fy: Int, _ dx: Double, _ dy: Double
     ) -> SIMD4<Double> {
         let bx = fx - 1, by = fy - 1
+        if bx >= 0 && bx + 3 < w && by >= 0 && by + 3 < h {
+            // Inside the image (most pixels): every clip below is the identity, so skip them.
+            let r1 = src.baseAddress! + by * w + bx
+            @inline(__always) func inner(_ r: UnsafePointer<SIMD4<Double>>) -> SIMD4<Double> {
+                dx == 0 ? r[1] : cubic(r[0], r[1], r[2], r[3], dx)
+            }
+            if dy == 0 { return inner(r1 + w) }
+            return cubic(inner(r1), inner(r1 + w), inner(r1 + 2 * w), inner(r1 + 3 * w), dy)
+        }
         let x0 = bx < 0 ? 0 : bx < w ? bx : w - 1
         let x1 = bx + 1 < 0 ? 0 : bx + 1 < w ? bx + 1 : w - 1
         let x2 = bx + 2 < 0 ? 0 : bx + 2 < w ? bx + 2 : w - 1

@@ -49,7 +49,19 @@ enum ResampleSSE2 {
     @inline(__always)
     static func pixelRGB(_ p: UnsafePointer<UInt8>, taps: Int, end: UnsafePointer<UInt8>, table: UnsafePointer<Int16>,
                          half: __m128i, into out: UnsafeMutablePointer<UInt8>, store: Store) -> Bool {
-        let pairs = (taps + 1) / 2
+        // The usual tap counts as constants, so each loop below is unrolled.
+        switch (taps + 1) / 2 {
+        case 2: return pixelRGB(p, pairs: 2, end: end, table: table, half: half, into: out, store: store)
+        case 3: return pixelRGB(p, pairs: 3, end: end, table: table, half: half, into: out, store: store)
+        case 4: return pixelRGB(p, pairs: 4, end: end, table: table, half: half, into: out, store: store)
+        case 5: return pixelRGB(p, pairs: 5, end: end, table: table, half: half, into: out, store: store)
+        case let n: return pixelRGB(p, pairs: n, end: end, table: table, half: half, into: out, store: store)
+        }
+    }
+
+    @inline(__always)
+    static func pixelRGB(_ p: UnsafePointer<UInt8>, pairs: Int, end: UnsafePointer<UInt8>, table: UnsafePointer<Int16>,
+                         half: __m128i, into out: UnsafeMutablePointer<UInt8>, store: Store) -> Bool {
         guard p + 6 * pairs + 1 <= end else { return false }
         let zero = _mm_setzero_si128()
         var hi = zero, lo = zero
