@@ -44,7 +44,7 @@ enum ResampleSSE2 {
     enum Store { case exact, spillAfter, spillBefore }
 
     /// One output pixel of the horizontal pass over 3-channel pixels, if its taps can be read with
-    /// 4-byte loads inside `[p, end)`; returns false (writing nothing) when they cannot, and the caller
+    /// 8-byte loads inside `[p, end)`; returns false (writing nothing) when they cannot, and the caller
     /// computes that pixel with the scalar loop.
     @inline(__always)
     static func pixelRGB(_ p: UnsafePointer<UInt8>, taps: Int, end: UnsafePointer<UInt8>, table: UnsafePointer<Int16>,
@@ -62,15 +62,16 @@ enum ResampleSSE2 {
     @inline(__always)
     static func pixelRGB(_ p: UnsafePointer<UInt8>, pairs: Int, end: UnsafePointer<UInt8>, table: UnsafePointer<Int16>,
                          half: __m128i, into out: UnsafeMutablePointer<UInt8>, store: Store) -> Bool {
-        guard p + 6 * pairs + 1 <= end else { return false }
+        guard p + 6 * pairs + 2 <= end else { return false }  // the last 8-byte load ends there
         let zero = _mm_setzero_si128()
         var hi = zero, lo = zero
         let raw = UnsafeRawPointer(p)
         let t = UnsafeRawPointer(table)
         for i in 0..<pairs {
-            // [r0 g0 b0 r1] and [r1 g1 b1 r2]: interleaved bytes give the pairs (r0 r1)(g0 g1)(b0 b1)(junk).
-            let a = _mm_cvtsi32_si128(Int32(bitPattern: raw.loadUnaligned(fromByteOffset: 6 * i, as: UInt32.self)))
-            let b = _mm_cvtsi32_si128(Int32(bitPattern: raw.loadUnaligned(fromByteOffset: 6 * i + 3, as: UInt32.self)))
+            // [r0 g0 b0 r1 g1 b1 r2 g2] and the same 3 bytes on, [r1 g1 b1 r2 g2 0 0 0]: interleaved bytes
+            // give the pairs (r0 r1)(g0 g1)(b0 b1)(junk).
+            let a = _mm_cvtsi64_si128(Int64(bitPattern: raw.loadUnaligned(fromByteOffset: 6 * i, as: UInt64.self)))
+            let b = _mm_srli_epi64(a, 24)
             let px = _mm_unpacklo_epi8(_mm_unpacklo_epi8(a, b), zero)
             hi = _mm_add_epi32(hi, _mm_madd_epi16(px, t.loadUnaligned(fromByteOffset: 32 * i, as: __m128i.self)))
             lo = _mm_add_epi32(lo, _mm_madd_epi16(px, t.loadUnaligned(fromByteOffset: 32 * i + 16, as: __m128i.self)))
