@@ -45,31 +45,30 @@ public struct AugRNG: Sendable {
     }
 
     /// Fills `out` with the next `out.count` values of ``normal()`` as Float, the same values and the
-    /// same stream position as calling it that many times: the accepted draws are found one by one,
-    /// then their logarithms and square roots computed four at a time (``DetMath/log(_:)-(SIMD4<Double>)``).
+    /// same stream position as calling it that many times: four accepted draws are found one by one,
+    /// then their logarithms and square roots computed together (``DetMath/log(_:)-(SIMD4<Double>)``
+    /// has the scalar log's bits on every lane); the last one to three are ``normal()`` itself.
     public mutating func fillNormals(_ out: UnsafeMutableBufferPointer<Float>) {
-        var us = SIMD4<Double>(repeating: 0), ss = SIMD4<Double>(repeating: 0.5)
-        var lanes = 0, written = 0
-        func flush(_ n: Int) {
-            let r = us * (-2 * DetMath.log(ss) / ss).squareRoot()
-            for i in 0..<n { out[written + i] = Float(r[i]) }
-            written += n
+        var i = 0
+        while i + 4 <= out.count {
+            let a = polarDraw(), b = polarDraw(), c = polarDraw(), d = polarDraw()
+            let u = SIMD4(a.u, b.u, c.u, d.u), s = SIMD4(a.s, b.s, c.s, d.s)
+            let r = u * (-2 * DetMath.log(s) / s).squareRoot()
+            out[i] = Float(r[0]); out[i + 1] = Float(r[1]); out[i + 2] = Float(r[2]); out[i + 3] = Float(r[3])
+            i += 4
         }
-        while written + lanes < out.count {
+        while i < out.count {
+            out[i] = Float(normal())
+            i += 1
+        }
+    }
+
+    /// The polar method's first accepted pair: u and s = u² + v² in (0, 1), as ``normal()`` draws them.
+    @inline(__always) mutating func polarDraw() -> (u: Double, s: Double) {
+        while true {
             let u = uniform(-1, 1), v = uniform(-1, 1)
             let s = u * u + v * v
-            guard s > 0 && s < 1 else { continue }
-            us[lanes] = u
-            ss[lanes] = s
-            lanes += 1
-            if lanes == 4 {
-                flush(4)
-                lanes = 0
-            }
-        }
-        if lanes > 0 {
-            for i in lanes..<4 { us[i] = 0; ss[i] = 0.5 }
-            flush(lanes)
+            if s > 0 && s < 1 { return (u, s) }
         }
     }
 

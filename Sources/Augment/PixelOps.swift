@@ -116,7 +116,32 @@ public enum PixelOps {
         degenerate.withUnsafeBufferPointer { d in
             img.pixels.withUnsafeBufferPointer { s in
                 out.pixels.withUnsafeMutableBufferPointer { o in
-                    for i in 0..<s.count {
+                    var start = 0
+                    #if arch(x86_64)
+                    // 16 bytes at a time with the same float32 operations per byte. Clamping to [0, 255]
+                    // before truncating is what both branches below give: inside [0, 1] the blend stays
+                    // between its two bytes, so the clamp changes nothing.
+                    let zero = _mm_setzero_si128(), lo = _mm_setzero_ps(), hi = _mm_set1_ps(255), f = _mm_set1_ps(alpha)
+                    @inline(__always) func lanes(_ a: __m128i, _ b: __m128i) -> __m128i {
+                        let fa = _mm_cvtepi32_ps(a)
+                        let v = _mm_add_ps(fa, _mm_mul_ps(f, _mm_cvtepi32_ps(_mm_sub_epi32(b, a))))
+                        return _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(v, lo), hi))
+                    }
+                    while start + 16 <= s.count {
+                        let a = UnsafeRawPointer(d.baseAddress! + start).loadUnaligned(as: __m128i.self)
+                        let b = UnsafeRawPointer(s.baseAddress! + start).loadUnaligned(as: __m128i.self)
+                        let a0 = _mm_unpacklo_epi8(a, zero), a1 = _mm_unpackhi_epi8(a, zero)
+                        let b0 = _mm_unpacklo_epi8(b, zero), b1 = _mm_unpackhi_epi8(b, zero)
+                        let r0 = lanes(_mm_unpacklo_epi16(a0, zero), _mm_unpacklo_epi16(b0, zero))
+                        let r1 = lanes(_mm_unpackhi_epi16(a0, zero), _mm_unpackhi_epi16(b0, zero))
+                        let r2 = lanes(_mm_unpacklo_epi16(a1, zero), _mm_unpacklo_epi16(b1, zero))
+                        let r3 = lanes(_mm_unpackhi_epi16(a1, zero), _mm_unpackhi_epi16(b1, zero))
+                        let packed = _mm_packus_epi16(_mm_packs_epi32(r0, r1), _mm_packs_epi32(r2, r3))
+                        UnsafeMutableRawPointer(o.baseAddress! + start).storeBytes(of: packed, as: __m128i.self)
+                        start += 16
+                    }
+                    #endif
+                    for i in start..<s.count {
                         let a = Int32(d[i]), b = Int32(s[i])
                         let v = Float(a) + alpha * Float(b - a)
                         if inside {
