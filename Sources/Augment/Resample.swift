@@ -102,40 +102,62 @@ public enum Resample {
                 k.withUnsafeBufferPointer { k in
                     cur.withUnsafeMutableBufferPointer { o in
                         let end = s.baseAddress! + s.count
-                        for y in 0..<ch {
+                        // One output pixel of row y (the scalar loops, or SSE2 where its loads fit).
+                        @inline(__always) func pixel(_ y: Int, _ xx: Int) {
                             let row = s.baseAddress! + ((crop.y + y) * w + crop.x) * c
                             let orow = o.baseAddress! + y * ow * c
-                            for xx in 0..<ow {
-                                let xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1]
-                                let kw = k.baseAddress! + xx * ksize
-                                let p = row + xmin * c
-                                let xo = mirrored ? ow - 1 - xx : xx
-                                #if arch(x86_64)
-                                // Pixels are written in order of xx: the neighbour that xo moves towards comes later.
-                                let store: ResampleSSE2.Store = xx == ow - 1 ? .exact : mirrored ? .spillBefore : .spillAfter
-                                if c == 3 && ResampleSSE2.pixelRGB(p, taps: xmax, end: end, table: pairTable.baseAddress! + xx * pairs * 16,
-                                                                   half: halfSSE, into: orow + xo * 3, store: store) {
-                                    continue
+                            let xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1]
+                            let kw = k.baseAddress! + xx * ksize
+                            let p = row + xmin * c
+                            let xo = mirrored ? ow - 1 - xx : xx
+                            #if arch(x86_64)
+                            // Pixels are written in order of xx: the neighbour that xo moves towards comes later.
+                            let store: ResampleSSE2.Store = xx == ow - 1 ? .exact : mirrored ? .spillBefore : .spillAfter
+                            if c == 3 && ResampleSSE2.pixelRGB(p, taps: xmax, end: end, table: pairTable.baseAddress! + xx * pairs * 16,
+                                                               half: halfSSE, into: orow + xo * 3, store: store) {
+                                return
+                            }
+                            #endif
+                            if c == 3 && p + 3 * xmax + 1 <= end {
+                                // 4-byte loads (the fourth lane, the next pixel's red, is dropped).
+                                var acc = SIMD4<Int32>(repeating: half)
+                                for x in 0..<xmax {
+                                    let px = UnsafeRawPointer(p + 3 * x).loadUnaligned(as: SIMD4<UInt8>.self)
+                                    acc &+= SIMD4<Int32>(truncatingIfNeeded: px) &* SIMD4(repeating: kw[x])
                                 }
-                                #endif
-                                if c == 3 && p + 3 * xmax + 1 <= end {
-                                    // 4-byte loads (the fourth lane, the next pixel's red, is dropped).
-                                    var acc = SIMD4<Int32>(repeating: half)
-                                    for x in 0..<xmax {
-                                        let px = UnsafeRawPointer(p + 3 * x).loadUnaligned(as: SIMD4<UInt8>.self)
-                                        acc &+= SIMD4<Int32>(truncatingIfNeeded: px) &* SIMD4(repeating: kw[x])
-                                    }
-                                    orow[xo * 3] = clip8(acc[0])
-                                    orow[xo * 3 + 1] = clip8(acc[1])
-                                    orow[xo * 3 + 2] = clip8(acc[2])
-                                } else {
-                                    for chn in 0..<c {
-                                        var ss = half
-                                        for x in 0..<xmax { ss &+= Int32(p[x * c + chn]) &* kw[x] }
-                                        orow[xo * c + chn] = clip8(ss)
-                                    }
+                                orow[xo * 3] = clip8(acc[0])
+                                orow[xo * 3 + 1] = clip8(acc[1])
+                                orow[xo * 3 + 2] = clip8(acc[2])
+                            } else {
+                                for chn in 0..<c {
+                                    var ss = half
+                                    for x in 0..<xmax { ss &+= Int32(p[x * c + chn]) &* kw[x] }
+                                    orow[xo * c + chn] = clip8(ss)
                                 }
                             }
+                        }
+                        var y = 0
+                        #if arch(x86_64)
+                        // Four rows at a time: they share each output position's taps and weights.
+                        while c == 3 && y + 4 <= ch {
+                            let row = s.baseAddress! + ((crop.y + y) * w + crop.x) * 3
+                            let orow = o.baseAddress! + y * ow * 3
+                            for xx in 0..<ow {
+                                let xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1]
+                                let xo = mirrored ? ow - 1 - xx : xx
+                                let store: ResampleSSE2.Store = xx == ow - 1 ? .exact : mirrored ? .spillBefore : .spillAfter
+                                if !ResampleSSE2.pixelsRGB4(row + xmin * 3, rowStride: w * 3, taps: xmax, end: end,
+                                                            table: pairTable.baseAddress! + xx * pairs * 16, half: halfSSE,
+                                                            into: orow + xo * 3, outStride: ow * 3, store: store) {
+                                    for r in 0..<4 { pixel(y + r, xx) }
+                                }
+                            }
+                            y += 4
+                        }
+                        #endif
+                        while y < ch {
+                            for xx in 0..<ow { pixel(y, xx) }
+                            y += 1
                         }
                     }
                 }

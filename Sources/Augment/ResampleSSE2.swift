@@ -90,6 +90,63 @@ enum ResampleSSE2 {
         return true
     }
 
+    /// ``pixelRGB(_:taps:end:table:half:into:store:)`` for the same output position in four consecutive
+    /// rows (`rowStride` bytes apart in, `outStride` out), which share their taps' offsets and weights:
+    /// each weight vector is loaded once for the four. False (writing nothing) when the last row's taps
+    /// cannot be read inside `[p, end)`.
+    @inline(__always)
+    static func pixelsRGB4(_ p: UnsafePointer<UInt8>, rowStride: Int, taps: Int, end: UnsafePointer<UInt8>,
+                           table: UnsafePointer<Int16>, half: __m128i, into out: UnsafeMutablePointer<UInt8>,
+                           outStride: Int, store: Store) -> Bool {
+        switch (taps + 1) / 2 {
+        case 2: return pixelsRGB4(p, rowStride: rowStride, pairs: 2, end: end, table: table, half: half, into: out, outStride: outStride, store: store)
+        case 3: return pixelsRGB4(p, rowStride: rowStride, pairs: 3, end: end, table: table, half: half, into: out, outStride: outStride, store: store)
+        case 4: return pixelsRGB4(p, rowStride: rowStride, pairs: 4, end: end, table: table, half: half, into: out, outStride: outStride, store: store)
+        case 5: return pixelsRGB4(p, rowStride: rowStride, pairs: 5, end: end, table: table, half: half, into: out, outStride: outStride, store: store)
+        case let n: return pixelsRGB4(p, rowStride: rowStride, pairs: n, end: end, table: table, half: half, into: out, outStride: outStride, store: store)
+        }
+    }
+
+    @inline(__always)
+    static func pixelsRGB4(_ p: UnsafePointer<UInt8>, rowStride: Int, pairs: Int, end: UnsafePointer<UInt8>,
+                           table: UnsafePointer<Int16>, half: __m128i, into out: UnsafeMutablePointer<UInt8>,
+                           outStride: Int, store: Store) -> Bool {
+        guard p + 3 * rowStride + 6 * pairs + 2 <= end else { return false }
+        let zero = _mm_setzero_si128()
+        var h0 = zero, h1 = zero, h2 = zero, h3 = zero, l0 = zero, l1 = zero, l2 = zero, l3 = zero
+        let raw = UnsafeRawPointer(p)
+        let t = UnsafeRawPointer(table)
+        @inline(__always) func taps(_ offset: Int) -> __m128i {
+            let a = _mm_cvtsi64_si128(Int64(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            return _mm_unpacklo_epi8(_mm_unpacklo_epi8(a, _mm_srli_epi64(a, 24)), zero)
+        }
+        for i in 0..<pairs {
+            let wh = t.loadUnaligned(fromByteOffset: 32 * i, as: __m128i.self)
+            let wl = t.loadUnaligned(fromByteOffset: 32 * i + 16, as: __m128i.self)
+            let p0 = taps(6 * i), p1 = taps(rowStride + 6 * i), p2 = taps(2 * rowStride + 6 * i), p3 = taps(3 * rowStride + 6 * i)
+            h0 = _mm_add_epi32(h0, _mm_madd_epi16(p0, wh)); l0 = _mm_add_epi32(l0, _mm_madd_epi16(p0, wl))
+            h1 = _mm_add_epi32(h1, _mm_madd_epi16(p1, wh)); l1 = _mm_add_epi32(l1, _mm_madd_epi16(p1, wl))
+            h2 = _mm_add_epi32(h2, _mm_madd_epi16(p2, wh)); l2 = _mm_add_epi32(l2, _mm_madd_epi16(p2, wl))
+            h3 = _mm_add_epi32(h3, _mm_madd_epi16(p3, wh)); l3 = _mm_add_epi32(l3, _mm_madd_epi16(p3, wl))
+        }
+        let v01 = _mm_packs_epi32(finish(h0, l0, half), finish(h1, l1, half))
+        let v23 = _mm_packs_epi32(finish(h2, l2, half), finish(h3, l3, half))
+        let bytes = _mm_packus_epi16(v01, v23)  // rows 0..3, four bytes each (the fourth is junk)
+        for r in 0..<4 {
+            let rgb = UInt32(bitPattern: _mm_cvtsi128_si32(_mm_srli_epi64(r < 2 ? bytes : _mm_unpackhi_epi64(bytes, bytes), Int32(32 * (r & 1)))))
+            let o = out + r * outStride
+            switch store {
+            case .spillAfter: UnsafeMutableRawPointer(o).storeBytes(of: rgb, as: UInt32.self)
+            case .spillBefore: UnsafeMutableRawPointer(o - 1).storeBytes(of: rgb << 8, as: UInt32.self)
+            case .exact:
+                o[0] = UInt8(truncatingIfNeeded: rgb)
+                o[1] = UInt8(truncatingIfNeeded: rgb >> 8)
+                o[2] = UInt8(truncatingIfNeeded: rgb >> 16)
+            }
+        }
+        return true
+    }
+
     /// The vertical pass: output row `yy` is Σ over its taps of `weights[yy, t] · row(ymin + t)`, for
     /// every byte of the row, 16 bytes at a time with two taps per `pmaddwd`. Returns the number of bytes
     /// per row it wrote (a multiple of 16); the caller finishes the rest of each row.
