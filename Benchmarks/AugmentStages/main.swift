@@ -53,6 +53,15 @@ var rng = AugRNG(seed: 3)
 var sink = 0.0
 time("erase noise, 10,000 normals", 50) { for _ in 0..<10_000 { sink += rng.normal() } }
 if sink.isNaN { print(sink) }
+// Normalisation of a sample whose params erase a box, as the renderer runs it (the noise included): the
+// largest box among the first 400 seeds.
+func erasedArea(_ p: AugParams) -> Int { p.erase.map { $0.width * $0.height } ?? 0 }
+var erasing = AugParams.decode(seed: 1, policy: policy, width: 224, height: 224)
+for seed in 2...400 {
+    let p = AugParams.decode(seed: UInt64(seed), policy: policy, width: 224, height: 224)
+    if erasedArea(p) > erasedArea(erasing) { erasing = p }
+}
+time("normalize + erase \(erasing.erase!.width)x\(erasing.erase!.height)", 200) { _ = aug.normalized(out, erasing) }
 var rrc = AugmentPolicy.tinyViT()
 rrc.randAugment = nil
 rrc.erasing = nil
