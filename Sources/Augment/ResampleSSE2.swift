@@ -78,7 +78,12 @@ enum ResampleSSE2 {
         }
         let v = finish(hi, lo, half)
         let bytes = _mm_packus_epi16(_mm_packs_epi32(v, v), zero)
-        let rgb = UInt32(bitPattern: _mm_cvtsi128_si32(bytes))
+        write(UInt32(bitPattern: _mm_cvtsi128_si32(bytes)), to: out, store)
+        return true
+    }
+
+    /// Writes the low three bytes of `rgb` at `out` as `store` allows.
+    @inline(__always) static func write(_ rgb: UInt32, to out: UnsafeMutablePointer<UInt8>, _ store: Store) {
         switch store {
         case .spillAfter: UnsafeMutableRawPointer(out).storeBytes(of: rgb, as: UInt32.self)
         case .spillBefore: UnsafeMutableRawPointer(out - 1).storeBytes(of: rgb << 8, as: UInt32.self)
@@ -87,7 +92,6 @@ enum ResampleSSE2 {
             out[1] = UInt8(truncatingIfNeeded: rgb >> 8)
             out[2] = UInt8(truncatingIfNeeded: rgb >> 16)
         }
-        return true
     }
 
     /// ``pixelRGB(_:taps:end:table:half:into:store:)`` for the same output position in four consecutive
@@ -134,15 +138,7 @@ enum ResampleSSE2 {
         let bytes = _mm_packus_epi16(v01, v23)  // rows 0..3, four bytes each (the fourth is junk)
         for r in 0..<4 {
             let rgb = UInt32(bitPattern: _mm_cvtsi128_si32(_mm_srli_epi64(r < 2 ? bytes : _mm_unpackhi_epi64(bytes, bytes), Int32(32 * (r & 1)))))
-            let o = out + r * outStride
-            switch store {
-            case .spillAfter: UnsafeMutableRawPointer(o).storeBytes(of: rgb, as: UInt32.self)
-            case .spillBefore: UnsafeMutableRawPointer(o - 1).storeBytes(of: rgb << 8, as: UInt32.self)
-            case .exact:
-                o[0] = UInt8(truncatingIfNeeded: rgb)
-                o[1] = UInt8(truncatingIfNeeded: rgb >> 8)
-                o[2] = UInt8(truncatingIfNeeded: rgb >> 16)
-            }
+            write(rgb, to: out + r * outStride, store)
         }
         return true
     }
