@@ -39,6 +39,27 @@ enum ResampleSSE2 {
         return _mm_srai_epi32(v, Int32(Resample.precisionBits))
     }
 
+    /// Four vectors of split sums (hi and lo halves) fed two taps at a time by `pmaddwd`: the four rows
+    /// of the horizontal pass, or four 4-byte groups of the vertical pass.
+    struct Sums4 {
+        var h0 = _mm_setzero_si128(), h1 = _mm_setzero_si128(), h2 = _mm_setzero_si128(), h3 = _mm_setzero_si128()
+        var l0 = _mm_setzero_si128(), l1 = _mm_setzero_si128(), l2 = _mm_setzero_si128(), l3 = _mm_setzero_si128()
+
+        /// Adds each pair-interleaved pixel vector times the split weights `wh`, `wl`.
+        @inline(__always) mutating func add(_ p0: __m128i, _ p1: __m128i, _ p2: __m128i, _ p3: __m128i, _ wh: __m128i, _ wl: __m128i) {
+            h0 = _mm_add_epi32(h0, _mm_madd_epi16(p0, wh)); l0 = _mm_add_epi32(l0, _mm_madd_epi16(p0, wl))
+            h1 = _mm_add_epi32(h1, _mm_madd_epi16(p1, wh)); l1 = _mm_add_epi32(l1, _mm_madd_epi16(p1, wl))
+            h2 = _mm_add_epi32(h2, _mm_madd_epi16(p2, wh)); l2 = _mm_add_epi32(l2, _mm_madd_epi16(p2, wl))
+            h3 = _mm_add_epi32(h3, _mm_madd_epi16(p3, wh)); l3 = _mm_add_epi32(l3, _mm_madd_epi16(p3, wl))
+        }
+
+        /// The 16 clipped bytes, vector 0's four lanes first.
+        @inline(__always) func bytes(_ half: __m128i) -> __m128i {
+            _mm_packus_epi16(_mm_packs_epi32(finish(h0, l0, half), finish(h1, l1, half)),
+                             _mm_packs_epi32(finish(h2, l2, half), finish(h3, l3, half)))
+        }
+    }
+
     /// How ``pixelRGB`` may store its 3 bytes: exactly, or as one 4-byte store that also writes the byte
     /// after them (`.spillAfter`) or before them (`.spillBefore`), a byte of a neighbour written later.
     enum Store { case exact, spillAfter, spillBefore }
@@ -117,7 +138,7 @@ enum ResampleSSE2 {
                            outStride: Int, store: Store) -> Bool {
         guard p + 3 * rowStride + 6 * pairs + 2 <= end else { return false }
         let zero = _mm_setzero_si128()
-        var h0 = zero, h1 = zero, h2 = zero, h3 = zero, l0 = zero, l1 = zero, l2 = zero, l3 = zero
+        var sums = Sums4()
         let raw = UnsafeRawPointer(p)
         let t = UnsafeRawPointer(table)
         @inline(__always) func taps(_ offset: Int) -> __m128i {
@@ -127,15 +148,9 @@ enum ResampleSSE2 {
         for i in 0..<pairs {
             let wh = t.loadUnaligned(fromByteOffset: 32 * i, as: __m128i.self)
             let wl = t.loadUnaligned(fromByteOffset: 32 * i + 16, as: __m128i.self)
-            let p0 = taps(6 * i), p1 = taps(rowStride + 6 * i), p2 = taps(2 * rowStride + 6 * i), p3 = taps(3 * rowStride + 6 * i)
-            h0 = _mm_add_epi32(h0, _mm_madd_epi16(p0, wh)); l0 = _mm_add_epi32(l0, _mm_madd_epi16(p0, wl))
-            h1 = _mm_add_epi32(h1, _mm_madd_epi16(p1, wh)); l1 = _mm_add_epi32(l1, _mm_madd_epi16(p1, wl))
-            h2 = _mm_add_epi32(h2, _mm_madd_epi16(p2, wh)); l2 = _mm_add_epi32(l2, _mm_madd_epi16(p2, wl))
-            h3 = _mm_add_epi32(h3, _mm_madd_epi16(p3, wh)); l3 = _mm_add_epi32(l3, _mm_madd_epi16(p3, wl))
+            sums.add(taps(6 * i), taps(rowStride + 6 * i), taps(2 * rowStride + 6 * i), taps(3 * rowStride + 6 * i), wh, wl)
         }
-        let v01 = _mm_packs_epi32(finish(h0, l0, half), finish(h1, l1, half))
-        let v23 = _mm_packs_epi32(finish(h2, l2, half), finish(h3, l3, half))
-        let bytes = _mm_packus_epi16(v01, v23)  // rows 0..3, four bytes each (the fourth is junk)
+        let bytes = sums.bytes(half)  // rows 0..3, four bytes each (the fourth is junk)
         for r in 0..<4 {
             let rgb = UInt32(bitPattern: _mm_cvtsi128_si32(_mm_srli_epi64(r < 2 ? bytes : _mm_unpackhi_epi64(bytes, bytes), Int32(32 * (r & 1)))))
             write(rgb, to: out + r * outStride, store)
@@ -171,23 +186,16 @@ enum ResampleSSE2 {
             let orow = UnsafeMutableRawPointer(o + yy * stride)
             var x = 0
             while x < width {
-                var h0 = zero, h1 = zero, h2 = zero, h3 = zero
-                var l0 = zero, l1 = zero, l2 = zero, l3 = zero
+                var sums = Sums4()
                 for i in 0..<n {
                     let a = UnsafeRawPointer(s + rowOffset[2 * i] + x).loadUnaligned(as: __m128i.self)
                     let b = UnsafeRawPointer(s + rowOffset[2 * i + 1] + x).loadUnaligned(as: __m128i.self)
                     let wh = _mm_set1_epi32(hiW[i]), wl = _mm_set1_epi32(loW[i])
                     let abLo = _mm_unpacklo_epi8(a, b), abHi = _mm_unpackhi_epi8(a, b)
-                    let p0 = _mm_unpacklo_epi8(abLo, zero), p1 = _mm_unpackhi_epi8(abLo, zero)
-                    let p2 = _mm_unpacklo_epi8(abHi, zero), p3 = _mm_unpackhi_epi8(abHi, zero)
-                    h0 = _mm_add_epi32(h0, _mm_madd_epi16(p0, wh)); l0 = _mm_add_epi32(l0, _mm_madd_epi16(p0, wl))
-                    h1 = _mm_add_epi32(h1, _mm_madd_epi16(p1, wh)); l1 = _mm_add_epi32(l1, _mm_madd_epi16(p1, wl))
-                    h2 = _mm_add_epi32(h2, _mm_madd_epi16(p2, wh)); l2 = _mm_add_epi32(l2, _mm_madd_epi16(p2, wl))
-                    h3 = _mm_add_epi32(h3, _mm_madd_epi16(p3, wh)); l3 = _mm_add_epi32(l3, _mm_madd_epi16(p3, wl))
+                    sums.add(_mm_unpacklo_epi8(abLo, zero), _mm_unpackhi_epi8(abLo, zero),
+                             _mm_unpacklo_epi8(abHi, zero), _mm_unpackhi_epi8(abHi, zero), wh, wl)
                 }
-                let lo16 = _mm_packs_epi32(finish(h0, l0, half), finish(h1, l1, half))
-                let hi16 = _mm_packs_epi32(finish(h2, l2, half), finish(h3, l3, half))
-                orow.storeBytes(of: _mm_packus_epi16(lo16, hi16), toByteOffset: x, as: __m128i.self)
+                orow.storeBytes(of: sums.bytes(half), toByteOffset: x, as: __m128i.self)
                 x += 16
             }
         }
