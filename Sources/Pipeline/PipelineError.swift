@@ -12,8 +12,9 @@ public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
     case store(StoreError)
     /// The work failed (a teacher error, an I/O problem): what failed and what to do.
     case failed(String)
-    /// The job was interrupted by a signal after committing its work so far.
-    case interrupted(resume: String)
+    /// The job was interrupted by a signal after committing its work so far: what is kept, and how to
+    /// resume.
+    case interrupted(kept: String, resume: String)
 
     /// The message with each field named by `name(field)` (the CLI passes its flag names).
     public func describe(naming name: (String) -> String) -> String {
@@ -21,7 +22,7 @@ public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalid(let f, let v, let w): return "\(name(f)) \(v): \(w)"
         case .store(let e): return e.description
         case .failed(let m): return m
-        case .interrupted(let r): return "interrupted; the store holds every chunk committed so far. Resume with: \(r)"
+        case .interrupted(let k, let r): return "interrupted; \(k). Resume with: \(r)"
         }
     }
 

@@ -200,7 +200,8 @@ final class TrainRun {
             if step < steps, try stopRequested(by: job, epoch: epoch, step: globalBase + step) {
                 // Ranks hold the same weights after every step: rank 0's checkpoint is the run's.
                 try save(epoch: epoch, position: step * o.batch)
-                throw .interrupted(resume: "the same train command\(o.world > 1 ? " on every rank" : "") (it continues from \(o.out), epoch \(epoch), step \(step))")
+                throw .interrupted(kept: "the checkpoint in \(o.out) holds epoch \(epoch), step \(step)",
+                                  resume: "the same train command\(o.world > 1 ? " on every rank" : "") (it continues from there)")
             }
         }
         let seconds = Date().timeIntervalSince(t0)

@@ -149,7 +149,7 @@ struct PrecomputeCommand: ParsableCommand {
         }
         if summary.interrupted {
             let resume = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-            throw PipelineError.interrupted(resume: resume)
+            throw PipelineError.interrupted(kept: "the store holds every chunk committed so far", resume: resume)
         }
     }
 }

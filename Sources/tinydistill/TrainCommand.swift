@@ -190,17 +190,26 @@ extension TrainCommand: BatchDefaults, WorkerDefaults, ThreadDefaults, ShardDefa
 final class TrainProgress {
     private let tty = isatty(2) != 0
     private var last = Date.distantPast
-    private var started = Date()
+    /// When this process first saw the epoch, and the step it was at: a run resumed mid-epoch times only
+    /// the steps it ran itself.
+    private var mark: (epoch: Int, step: Int, at: Date)?
     private var onLine = false
 
+    /// Seconds left in the epoch, from the pace of the steps since this process first saw it.
+    func secondsLeft(epoch: Int, step: Int, steps: Int, now: Date = Date()) -> Double {
+        if mark == nil || mark!.epoch != epoch || step <= mark!.step { mark = (epoch, step, now) }
+        let (_, first, at) = mark!
+        guard step > first else { return 0 }
+        return Double(steps - step) * now.timeIntervalSince(at) / Double(step - first)
+    }
+
     func update(epoch: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double) {
-        if step == 1 { started = Date() }
         let now = Date()
+        let eta = secondsLeft(epoch: epoch, step: step, steps: steps, now: now)
         guard now.timeIntervalSince(last) >= (tty ? 0.25 : 15) || step == steps else { return }
         last = now
         let width = 24
         let filled = steps > 0 ? width * step / steps : 0
-        let eta = imagesPerSecond > 0 ? Double(steps - step) * now.timeIntervalSince(started) / Double(max(step, 1)) : 0
         let line = String(format: "epoch %d [%@%@] %d/%d  loss %.4f  %.0f img/s  ETA %.0f s", epoch,
                           String(repeating: "#", count: filled), String(repeating: ".", count: width - filled), step, steps, loss,
                           imagesPerSecond, eta)

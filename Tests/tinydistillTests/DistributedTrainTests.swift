@@ -160,6 +160,7 @@ func waitForFile(_ path: String, atMost seconds: Double) -> Bool {
         #expect(outcomes.allSatisfy { $0.status == 130 }, "\(outcomes.map(\.stderr))")
         #expect(seconds < 8)
         #expect(outcomes[0].stderr.contains("on every rank"), "\(outcomes[0].stderr)")
+        #expect(outcomes[0].stderr.contains("the checkpoint in \(out) holds epoch"), "\(outcomes[0].stderr)")
         let port2 = Self.port()
         let again = try Ranks((0..<2).map { (try Self.args(out), Self.env($0, port: port2), []) })
         defer { again.killAll() }
