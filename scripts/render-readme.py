@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Rewrites the README's headline rows that come from results files, so none of their numbers is
-typed by hand: the loader (results/loader-limit.json), the issue-19 K ablation (results/runs/kablation-k*
-.evaluate.json and results/k-stores.json) and the student epoch cost (results/epoch-cost.json). Each row
-is found by the text its first cell starts with and replaced whole.
+"""Rewrites the README's headline rows from the results files they name, so none of their numbers is
+typed by hand: the demo (results/demo.json), store sizes (results/store-sizes.md), label noise
+(results/label-noise.md), the issue-19 full schedule (results/runs/full-*), the loader
+(results/loader-limit.json), the K ablation (results/runs/kablation-k*.evaluate.json and
+results/k-stores.json) and the student epoch cost (results/epoch-cost.json). Each row is found by the
+text its first cell starts with and replaced whole.
 
     scripts/render-readme.py            # rewrite README.md in place
     scripts/render-readme.py --check    # exit 1 if README.md is not what the files give
@@ -41,6 +43,57 @@ def ablation_row():
             + " | `scripts/full-schedule` → `results/runs/kablation-k*.evaluate.json`, [`results/k-stores.json`](results/k-stores.json) |")
 
 
+def md_table(rel):
+    """The rows of the first markdown table in a results file, as dicts keyed by its header."""
+    lines = [l for l in open(os.path.join(ROOT, rel)).read().split("\n") if l.startswith("|")]
+    cells = lambda l: [c.strip() for c in l.strip("|").split("|")]
+    header = cells(lines[0])
+    return [dict(zip(header, cells(l))) for l in lines[2:]]
+
+
+def md_command(rel):
+    """The command a results file names first (its first `...` span)."""
+    text = open(os.path.join(ROOT, rel)).read()
+    return text.split("`")[1]
+
+
+def demo_rows():
+    d = load("results/demo.json")
+    m = {r["model"]: r for r in d["models"]}
+    pc = lambda name: f"{100 * m[name]['top1']:.2f} %" if name in m else "not run"
+    sch, st = d["schedule"], d["store"]
+    budget = (f"{sch['student_epochs']} epochs of {sch['max_steps_per_epoch']} batches" if sch["max_steps_per_epoch"]
+              else f"{sch['student_epochs']} full epochs")
+    src = f"`{d['command']}` → [`results/demo.json`](results/demo.json)"
+    return {
+        "| the demo (`make demo`)": (
+            f"| the demo (`make demo`): student `tinyvit-mini` ({m['student-offline-kd']['parameters']:,} parameters), {budget}, "
+            f"test top-1, offline KD from the store | **{pc('student-offline-kd')}** | labels only: {pc('student-labels')}; "
+            f"online KD (teacher run every step): {pc('student-online-kd')}; teacher {pc('teacher')} | {src} |"),
+        "| the demo's store": (
+            f"| the demo's store ({st['records']:,} records, K = {st['top_k']}, {st['value_codec']}), payload bytes/record | "
+            f"{st['payload_bytes_per_record']:.2f} | {st['ratio_to_reference']:.3f}× the reference's {st['reference_bytes_per_record']:.0f} bytes "
+            f"(whole file: {st['bytes_per_record']:.2f} bytes/record) | {src} |"),
+    }
+
+
+def store_sizes_row():
+    rel = "results/store-sizes.md"
+    rows = {r["codec"]: r for r in md_table(rel) if r["C"] == "1000" and r["K"] == "10"}
+    f, q = rows["fp16"], rows["q8"]
+    return (f"| store bytes/record, C = 1000, K = 10, synthetic teacher | `fp16` {f['payload B/record']} ({f['× reference']}), "
+            f"`q8` {q['payload B/record']} ({q['× reference']}) | reference: 44 B | `{md_command(rel)}` → [`{rel}`]({rel}) |")
+
+
+def label_noise_row():
+    rel = "results/label-noise.md"
+    rows = {r["min confidence"]: r for r in md_table(rel) if r["split"] == "test"}
+    a, b = rows["0.8"], rows["0.9"]
+    return (f"| finding flipped labels: 5 % of Fashion-MNIST test labels flipped, demo teacher, `inspect --label-noise` at mean p ≥ 0.8 | "
+            f"precision {a['precision']}, recall {a['recall']} | at ≥ 0.9: {b['precision']}, {b['recall']} | "
+            f"`{md_command(rel)}` → [`{rel}`]({rel}) |")
+
+
 def cost_row():
     c = load("results/epoch-cost.json")
     t = load("results/runs/teacher-w56.json")["parameters"]
@@ -69,7 +122,8 @@ def full_row():
             + " | `scripts/full-schedule full` → `results/runs/full-*.evaluate.json` |")
 
 
-rows = {"| issue-19 full schedule": full_row(), "| loader, ": loader_row(), "| issue-19 K ablation": ablation_row(), "| student epoch cost": cost_row()}
+rows = {**demo_rows(), "| store bytes/record, C = 1000": store_sizes_row(), "| finding flipped labels": label_noise_row(),
+        "| issue-19 full schedule": full_row(), "| loader, ": loader_row(), "| issue-19 K ablation": ablation_row(), "| student epoch cost": cost_row()}
 path = os.path.join(ROOT, "README.md")
 lines = open(path).read().split("\n")
 out = [next((row for prefix, row in rows.items() if line.startswith(prefix)), line) for line in lines]

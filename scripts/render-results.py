@@ -2,14 +2,21 @@
 """Renders the issue-19 results from results/runs/*.json (written by scripts/record-run) as markdown
 tables (printed) and the curves of every run on one plot, so no number in the README is typed by hand.
 
-    scripts/render-results.py [--curves examples/results-curves.png]
+    scripts/render-results.py [--curves results/full-curves.png]   # print the tables
+    scripts/render-results.py --write [--curves results/full-curves.png]
+        # rewrite docs/results.md's generated blocks (between <!-- render:NAME --> and <!-- /render:NAME -->):
+        # `full` (these tables and the issue-19 goals) and `demo` (results/demo.json, from scripts/demo --record)
+    scripts/render-results.py --check   # exit 1 if those blocks are not what the files give (make test runs it)
 
 Runs are grouped by name: `teacher-*`, `full-*` (the full schedule from one store), `kablation-k*` (the K
 ablation at a shorter budget), `precompute-*` (store builds). Missing groups are skipped.
 """
+import contextlib
 import glob
+import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -59,6 +66,114 @@ def table(names, title):
               f"{pct(r['best_top1'])} | {r['seconds_per_epoch']:.0f} |")
 
 
+def load(rel):
+    path = os.path.join(ROOT, rel)
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+def evaluated(name):
+    e = load(f"results/runs/{name}.evaluate.json")
+    return e["top1"] if e else None
+
+
+def forward_rates(rel="results/teacher-student-cost.txt"):
+    """Median forward images/s per architecture file in the teacher/student cost benchmark."""
+    rates = {}
+    path = os.path.join(ROOT, rel)
+    if not os.path.exists(path):
+        return rates
+    for line in open(path):
+        if line.startswith("{"):
+            r = json.loads(line)
+            if r["mode"] == "forward":
+                rates.setdefault(r["arch"], []).append(r["images_per_s"])
+    return {a: statistics.median(v) for a, v in rates.items()}
+
+
+def goals():
+    """The issue-19 goals against the filed results: goal, measured, met."""
+    print("\n**The goals** (each measured value from the file named; `scripts/render-results.py`)\n")
+    print("| goal | measured | met | from |")
+    print("|---|---|---|---|")
+    yes = lambda ok: "yes" if ok else "**no**"
+    t = evaluated("teacher-w56")
+    if t is not None:
+        print(f"| teacher ≥ 93.0 % top-1 | {pct(t)} | {yes(t >= 0.93)} | `results/runs/teacher-w56.evaluate.json` |")
+    fr = forward_rates()
+    tr, sr = fr.get("models/teacher-w56-arch.json"), fr.get("models/student-tinyvit-0.8m.json")
+    if tr and sr:
+        print(f"| teacher forward ≥ 3× the student's per-image cost | {sr / tr:.2f}× (forward images/s, median: "
+              f"student {sr:.0f}, teacher {tr:.0f}) | {yes(sr / tr >= 3)} | `results/teacher-student-cost.txt` |")
+    off, onl = evaluated("full-offline-k2"), evaluated("full-online")
+    labels = [(evaluated(n), n) for n in ("full-labels-ls0", "full-labels-ls01") if evaluated(n) is not None]
+    if off is not None:
+        print(f"| offline-KD student ≥ 91.5 % | {pct(off)} | {yes(off >= 0.915)} | `results/runs/full-offline-k2.evaluate.json` |")
+        if onl is None:
+            print("| offline KD within ±0.3 points of online KD | online KD not filed yet | – | `results/runs/full-online.evaluate.json` |")
+        else:
+            d = 100 * (off - onl)
+            print(f"| offline KD within ±0.3 points of online KD | {pct(off)} − {pct(onl)} = {d:+.2f} points | "
+                  f"{yes(abs(d) <= 0.3 + 1e-9)} | `results/runs/full-online.evaluate.json` |")
+        if labels:
+            best, name = max(labels)
+            d = 100 * (off - best)
+            print(f"| offline KD beats labels only by ≥ 1 point | {d:+.2f} points over the best, {name} ({pct(best)}) | "
+                  f"{yes(d >= 1 - 1e-9)} | `results/runs/full-labels-ls0*.evaluate.json` |")
+    c = load("results/epoch-cost.json")
+    if c:
+        r = c["ratios"]["offline / labels-only epoch cost"]
+        print(f"| an offline epoch costs ≤ 1.05× a labels-only epoch | {r:.2f}× | {yes(r <= 1.05)} | `results/epoch-cost.json` |")
+        print(f"| measured: online/offline epoch cost, precompute time, break-even | {c['ratios']['online / offline epoch cost']:.2f}×; "
+              f"{c['precompute']['seconds']:.0f} s; {c['break_even']['runs']:.2f} student runs of {c['break_even']['epochs_per_student_run']} epochs "
+              f"| yes | `results/epoch-cost.json` |")
+    ks = load("results/k-stores.json")
+    abl = {k: evaluated(f"kablation-k{k}") for k in (ks or {}).get("stores", {})}
+    if ks and all(v is not None for v in abl.values()) and "10" in abl:
+        within = [int(k) for k, v in abl.items() if 100 * (abl["10"] - v) <= 0.2 + 1e-9]
+        k = min(within)
+        used = int(k_of(runs["full-offline-k2"])) if "full-offline-k2" in runs else None
+        print(f"| the full schedule uses the smallest K < C within 0.2 points of K = 10 | smallest: K = {k} ({pct(abl[str(k)])} vs "
+              f"{pct(abl['10'])}; mean uniform remainder {ks['stores'][str(k)]['uniform_remainder_mean']:.4f}); used: K = {used} | "
+              f"{yes(k < 10 and used == k)} | `results/runs/kablation-k*.evaluate.json`, `results/k-stores.json` |")
+
+
+def demo_table():
+    d = load("results/demo.json")
+    if not d:
+        return
+    sch, st = d["schedule"], d["store"]
+    print(f"`{d['command']}` at commit {d['commit'][:7]} ({d['tool_version']}): a store of {sch['store_epochs']} epochs, "
+          f"students for {sch['student_epochs']} epochs" + (f" of {sch['max_steps_per_epoch']} batches of 128" if sch["max_steps_per_epoch"] else "")
+          + " ([`results/demo.json`](../results/demo.json)):\n")
+    print("| model | test top-1 | top-5 | parameters | seconds / epoch |")
+    print("|---|---|---|---|---|")
+    labels = {"teacher": "teacher (`models/fashion-mnist-teacher.safetensors`)", "student-offline-kd": "student `tinyvit-mini`, **offline KD from the store**",
+              "student-labels": "same student, labels only", "student-online-kd": "same student, online KD (teacher run every step)"}
+    for r in d["models"]:
+        sec = f"{r['seconds_per_epoch']:.1f}" if r.get("seconds_per_epoch") else "–"
+        print(f"| {labels.get(r['model'], r['model'])} | {pct(r['top1'])} | {pct(r['top5'])} | {r['parameters']:,} | {sec} |")
+    m = {r["model"]: r for r in d["models"]}
+    lines = []
+    if "student-offline-kd" in m and "student-labels" in m:
+        o, l = m["student-offline-kd"], m["student-labels"]
+        lines.append(f"offline KD − labels only: {100 * (o['top1'] - l['top1']):+.2f} points; an offline epoch costs "
+                     f"{o['seconds_per_epoch'] / l['seconds_per_epoch']:.2f}× a labels-only epoch")
+        if "student-online-kd" in m:
+            n = m["student-online-kd"]
+            lines.append(f"offline − online KD: {100 * (o['top1'] - n['top1']):+.2f} points; online costs "
+                         f"{n['seconds_per_epoch'] / o['seconds_per_epoch']:.2f}× offline per epoch")
+    lines.append(f"store: {st['records']:,} records (K = {st['top_k']}, {st['value_codec']}) in {st['file_bytes'] / 1e6:.2f} MB, "
+                 f"{st['payload_bytes_per_record']:.2f} payload bytes/record ({st['ratio_to_reference']:.3f}× the reference's "
+                 f"{st['reference_bytes_per_record']:.0f}), {st['bytes_per_record']:.2f} bytes/record for the whole file")
+    print("\n" + "\n".join(f"- {x}." for x in lines))
+
+
+check = "--check" in sys.argv
+write = "--write" in sys.argv or check
+full_block = io.StringIO()
+_redirect = contextlib.redirect_stdout(full_block) if write else contextlib.nullcontext()
+_redirect.__enter__()
+goals()
 teachers = [n for n in runs if n.startswith("teacher-")]
 table(teachers, "Teacher")
 full = [n for n in runs if n.startswith("full-")]
@@ -119,6 +234,26 @@ if refs:
         print(f"| {os.path.basename(r['weights'])} | {r['strict_load'].strip('<>')} | {pct(r['reference_top1'])} | "
               f"{pct(r['ours_top1'])} | {per.get('top1_disagreements', '–')} of {per.get('images', '–')} | "
               f"{per['max_probability_gap']:.1e} |" if per else "| – |")
+
+_redirect.__exit__(None, None, None)
+if write:
+    demo_block = io.StringIO()
+    with contextlib.redirect_stdout(demo_block):
+        demo_table()
+    path = os.path.join(ROOT, "docs", "results.md")
+    text = open(path).read()
+    for name, block in (("full", full_block.getvalue()), ("demo", demo_block.getvalue())):
+        begin, end = f"<!-- render:{name} -->", f"<!-- /render:{name} -->"
+        if begin not in text or end not in text:
+            sys.exit(f"render-results: docs/results.md has no {begin} … {end} block")
+        head, rest = text.split(begin, 1)
+        text = head + begin + "\n" + block.strip("\n") + "\n" + end + rest.split(end, 1)[1]
+    if check:
+        if text != open(path).read():
+            sys.exit("render-results: docs/results.md differs from the results files; run scripts/render-results.py --write")
+        sys.exit(0)
+    open(path, "w").write(text)
+    print("render-results: docs/results.md rewritten")
 
 if "--curves" in sys.argv:
     out = sys.argv[sys.argv.index("--curves") + 1]
