@@ -14,11 +14,13 @@ import sys
 
 from PIL import Image, ImageDraw
 
-COLORS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14)]
+COLORS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14), (140, 86, 75),
+          (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 W, H, PAD = 520, 360, 48
 
 
-def panel(draw, ox, title, series, fmt):
+def panel(draw, ox, title, series, fmt, legend_low):
+    """One panel; the legend sits in the lower right (legend_low: rising curves) or the upper right."""
     draw.rectangle([ox, 0, ox + W - 1, H - 1], fill=(255, 255, 255))
     draw.text((ox + PAD, 10), title, fill=(0, 0, 0))
     points = [v for _, ys in series for v in ys if v is not None]
@@ -48,7 +50,13 @@ def panel(draw, ox, title, series, fmt):
             draw.line(pts, fill=color, width=2)
         for x, y in pts:
             draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=color)
-        draw.text((x0 + 8, y1 + 4 + 14 * i), name, fill=color)
+    # The legend last, on a white box, so no curve runs through it.
+    width = max(draw.textlength(name) for name, _ in series) + 12
+    top = y0 - 14 * len(series) - 12 if legend_low else y1 + 4
+    left = x1 - width - 4
+    draw.rectangle([left, top, x1 - 2, top + 14 * len(series) + 6], fill=(255, 255, 255), outline=(160, 160, 160))
+    for i, (name, _) in enumerate(series):
+        draw.text((left + 6, top + 4 + 14 * i), name, fill=COLORS[i % len(COLORS)])
 
 
 def main():
@@ -64,8 +72,8 @@ def main():
         loss.append((name, [e["train_loss"] for e in epochs]))
     img = Image.new("RGB", (2 * W, H), (255, 255, 255))
     draw = ImageDraw.Draw(img)
-    panel(draw, 0, "eval top-1 (%)", acc, lambda v: f"{v:.1f}")
-    panel(draw, W, "training loss (KD runs: soft-target CE; labels-only: smoothed CE)", loss, lambda v: f"{v:.2f}")
+    panel(draw, 0, "eval top-1 (%)", acc, lambda v: f"{v:.1f}", legend_low=True)
+    panel(draw, W, "training loss (KD runs: soft-target CE; labels-only: smoothed CE)", loss, lambda v: f"{v:.2f}", legend_low=False)
     img.save(out)
     print(f"curves: {out}")
 
