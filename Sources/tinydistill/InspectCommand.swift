@@ -13,8 +13,8 @@ struct InspectCommand: ParsableCommand {
             Reads every chunk once (checksums verified), one chunk in memory at a time, and prints the \
             metadata, epochs and record counts, size and bytes/record against the reference, the fidelity of \
             a lossy codec, distributions of the top-1 probability and the top-K mass, a record digest, \
-            failures and the writer sessions. --json prints the stable document described in README.md \
-            ("inspect --json"); its digest is the same for any two stores holding the same records, \
+            failures and the writer sessions. --json prints the stable document described in docs/cli.md \
+            ("inspect --json (stable)"); its digest is the same for any two stores holding the same records, \
             whatever their chunking, sharding or write order.
 
             Several shard files, or a folder of them, are read as one store (they must come from the same \

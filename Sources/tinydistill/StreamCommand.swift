@@ -14,7 +14,7 @@ struct StreamCommand: ParsableCommand {
 
             --format none (default) reads and discards batches and reports images/s, the time spent \
             waiting for data and the peak memory. --format tdb writes the batches to stdout as frames a \
-            PyTorch loop reads with numpy (README "stream --format tdb"; examples/stream_consumer.py): \
+            PyTorch loop reads with numpy (docs/cli.md, "The tdb frame format"; examples/stream_consumer.py): \
             "TDBATCH1", u32 header length, a JSON header, then images float32 [n,c,h,w], indices int32 \
             [n,k], values float32 [n,k], labels int64 [n], sample ids int64 [n], all little-endian.
 

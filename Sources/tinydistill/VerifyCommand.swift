@@ -23,7 +23,7 @@ struct VerifyCommand: ParsableCommand {
             100 % identical is expected). A built-in teacher runs fused or unfused as the store records \
             (--fused/--no-fused override).
 
-            --json prints the report as one stable object (README, "verify --json").
+            --json prints the report as one stable object (docs/cli.md, "verify --json").
 
             Examples:
               tinydistill verify fm.tdstore --data fashion-mnist:train
