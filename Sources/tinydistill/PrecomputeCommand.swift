@@ -98,7 +98,7 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "Records per chunk.")
     var chunkRecords: Int = 4096
 
-    @Option(help: "zstd compression level (1…19). The streams are mostly Huffman-coded literals: level 1 is the fastest and within 1 % of the smallest (docs/results.md, "zstd level").")
+    @Option(help: "zstd compression level (1…19). The streams are mostly Huffman-coded literals: level 1 is the fastest and within 1 % of the smallest (docs/results.md, zstd level).")
     var level: Int32 = 1
 
     @OptionGroup var output: OutputOptions
