@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+from datetime import datetime
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 runs = {}
@@ -172,74 +173,75 @@ def demo_table():
     print("\n" + "\n".join(f"- {x}." for x in lines))
 
 
-check = "--check" in sys.argv
-write = "--write" in sys.argv or check
-full_block = io.StringIO()
-_redirect = contextlib.redirect_stdout(full_block) if write else contextlib.nullcontext()
-_redirect.__enter__()
-goals()
-teachers = [n for n in runs if n.startswith("teacher-")]
-table(teachers, "Teacher")
-full = [n for n in runs if n.startswith("full-")]
-table(full, "Full schedule, one store")
-abl = sorted((n for n in runs if n.startswith("kablation-")), key=lambda n: int(n.split("-k")[-1]))
-table(abl, "K ablation (shorter common budget)")
-from datetime import datetime
-
-
 def session_seconds(inspect):
     f = "%Y-%m-%dT%H:%M:%SZ"
     return sum((datetime.strptime(x["endedAt"], f) - datetime.strptime(x["startedAt"], f)).total_seconds()
                for x in inspect.get("sessions", []) if x.get("endedAt"))
 
 
-for n in (x for x in runs if x.startswith("precompute-")):
-    r = runs[n]
-    i = r["inspect"]
-    secs = session_seconds(i)
-    print(f"\n`{n}`: {i['records']:,} records in {secs:.0f} s over {len(i['sessions'])} writer session(s) "
-          f"({i['records'] / max(secs, 1):.0f} records/s), {r['store_bytes'] / max(1, i['records']):.2f} file bytes/record.")
+def full_tables():
+    """The teacher, full-schedule and K-ablation tables, the K-stores, the epoch cost and the reference check."""
+    teachers = [n for n in runs if n.startswith("teacher-")]
+    table(teachers, "Teacher")
+    full = [n for n in runs if n.startswith("full-")]
+    table(full, "Full schedule, one store")
+    abl = sorted((n for n in runs if n.startswith("kablation-")), key=lambda n: int(n.split("-k")[-1]))
+    table(abl, "K ablation (shorter common budget)")
 
-kstores = os.path.join(ROOT, "results", "k-stores.json")
-if os.path.exists(kstores):
-    ks = json.load(open(kstores))["stores"]
-    print("\n**The K-stores** (`scripts/k-store-stats.sh` → `results/k-stores.json`)\n")
-    print("| K | file bytes/record | mean Σ top-K | mean uniform remainder 1 − Σ top-K | K ablation top-1 |")
-    print("|---|---:|---:|---:|---:|")
-    for k, v in ks.items():
-        a = runs.get(f"kablation-k{k}")
-        print(f"| {k} | {v['file_bytes_per_record']:.2f} | {v['topk_mass_mean']:.4f} | {v['uniform_remainder_mean']:.4f} | "
-              f"{pct(a['final_top1']) if a else '–'} |")
 
-cost = os.path.join(ROOT, "results", "epoch-cost.json")
-if os.path.exists(cost):
-    c = json.load(open(cost))
-    e, ra, b = c["epoch_seconds_60k_images"], c["ratios"], c["break_even"]
-    print(f"\n**Epoch cost** (`{c['command']}` → `results/epoch-cost.json`, medians of {c['rounds']} alternating rounds)\n")
-    print("| mode | images/s (median, range) | s per 60,000-image epoch |")
-    print("|---|---:|---:|")
-    for m, label in (("offline", "offline KD from the store"), ("labels", "labels only"), ("online", "online KD (teacher every step)")):
-        v = c["modes"][m]["images_per_s"]
-        print(f"| {label} | {v['median']:.0f} ({v['min']:.0f}–{v['max']:.0f}) | {e[m]:.0f} |")
-    print(f"\nOffline/labels-only epoch cost {ra['offline / labels-only epoch cost']:.2f}x; online/offline "
-          f"{ra['online / offline epoch cost']:.2f}x. The precompute took {c['precompute']['seconds']:.0f} s; a "
-          f"{b['epochs_per_student_run']}-epoch student run saves {b['seconds_saved_per_run']:.0f} s against online KD, so the store "
-          f"has paid for itself after {b['runs']:.2f} student runs.")
+    for n in (x for x in runs if x.startswith("precompute-")):
+        r = runs[n]
+        i = r["inspect"]
+        secs = session_seconds(i)
+        print(f"\n`{n}`: {i['records']:,} records in {secs:.0f} s over {len(i['sessions'])} writer session(s) "
+              f"({i['records'] / max(secs, 1):.0f} records/s), {r['store_bytes'] / max(1, i['records']):.2f} file bytes/record.")
 
-refs = sorted(glob.glob(os.path.join(ROOT, "results", "runs", "*.reference.json")))
-if refs:
-    print("\n**In the public reference TinyViT** (`Benchmarks/scripts/reference-tinyvit-accuracy.py` → "
-          "`results/runs/NAME.reference.json`)\n")
-    print("| checkpoint | strict load | reference top-1 | ours top-1 | top-1 disagreements | largest probability gap |")
-    print("|---|---|---:|---:|---:|---:|")
-    for path in refs:
-        r = json.load(open(path))
-        per = r.get("per_image", {})
-        print(f"| {os.path.basename(r['weights'])} | {r['strict_load'].strip('<>')} | {pct(r['reference_top1'])} | "
-              f"{pct(r['ours_top1'])} | {per.get('top1_disagreements', '–')} of {per.get('images', '–')} | "
-              f"{per['max_probability_gap']:.1e} |" if per else "| – |")
+    kstores = os.path.join(ROOT, "results", "k-stores.json")
+    if os.path.exists(kstores):
+        ks = json.load(open(kstores))["stores"]
+        print("\n**The K-stores** (`scripts/k-store-stats.sh` → `results/k-stores.json`)\n")
+        print("| K | file bytes/record | mean Σ top-K | mean uniform remainder 1 − Σ top-K | K ablation top-1 |")
+        print("|---|---:|---:|---:|---:|")
+        for k, v in ks.items():
+            a = runs.get(f"kablation-k{k}")
+            print(f"| {k} | {v['file_bytes_per_record']:.2f} | {v['topk_mass_mean']:.4f} | {v['uniform_remainder_mean']:.4f} | "
+                  f"{pct(a['final_top1']) if a else '–'} |")
 
-_redirect.__exit__(None, None, None)
+    cost = os.path.join(ROOT, "results", "epoch-cost.json")
+    if os.path.exists(cost):
+        c = json.load(open(cost))
+        e, ra, b = c["epoch_seconds_60k_images"], c["ratios"], c["break_even"]
+        print(f"\n**Epoch cost** (`{c['command']}` → `results/epoch-cost.json`, medians of {c['rounds']} alternating rounds)\n")
+        print("| mode | images/s (median, range) | s per 60,000-image epoch |")
+        print("|---|---:|---:|")
+        for m, label in (("offline", "offline KD from the store"), ("labels", "labels only"), ("online", "online KD (teacher every step)")):
+            v = c["modes"][m]["images_per_s"]
+            print(f"| {label} | {v['median']:.0f} ({v['min']:.0f}–{v['max']:.0f}) | {e[m]:.0f} |")
+        print(f"\nOffline/labels-only epoch cost {ra['offline / labels-only epoch cost']:.2f}x; online/offline "
+              f"{ra['online / offline epoch cost']:.2f}x. The precompute took {c['precompute']['seconds']:.0f} s; a "
+              f"{b['epochs_per_student_run']}-epoch student run saves {b['seconds_saved_per_run']:.0f} s against online KD, so the store "
+              f"has paid for itself after {b['runs']:.2f} student runs.")
+
+    refs = sorted(glob.glob(os.path.join(ROOT, "results", "runs", "*.reference.json")))
+    if refs:
+        print("\n**In the public reference TinyViT** (`Benchmarks/scripts/reference-tinyvit-accuracy.py` → "
+              "`results/runs/NAME.reference.json`)\n")
+        print("| checkpoint | strict load | reference top-1 | ours top-1 | top-1 disagreements | largest probability gap |")
+        print("|---|---|---:|---:|---:|---:|")
+        for path in refs:
+            r = json.load(open(path))
+            per = r.get("per_image", {})
+            print(f"| {os.path.basename(r['weights'])} | {r['strict_load'].strip('<>')} | {pct(r['reference_top1'])} | "
+                  f"{pct(r['ours_top1'])} | {per.get('top1_disagreements', '–')} of {per.get('images', '–')} | "
+                  f"{per['max_probability_gap']:.1e} |" if per else "| – |")
+
+
+check = "--check" in sys.argv
+write = "--write" in sys.argv or check
+full_block = io.StringIO()
+with contextlib.redirect_stdout(full_block) if write else contextlib.nullcontext():
+    goals()
+    full_tables()
 if write:
     demo_block = io.StringIO()
     with contextlib.redirect_stdout(demo_block):
@@ -261,6 +263,6 @@ if write:
 
 if "--curves" in sys.argv:
     out = sys.argv[sys.argv.index("--curves") + 1]
-    pairs = [f"{n}={os.path.join(ROOT, 'results', 'runs', n + '.json')}" for n in teachers + full]
+    pairs = [f"{n}={os.path.join(ROOT, 'results', 'runs', n + '.json')}" for prefix in ("teacher-", "full-") for n in runs if n.startswith(prefix)]
     if pairs:
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "plot_curves.py"), out, *pairs], check=True)
