@@ -273,6 +273,9 @@ struct InspectCommand: ParsableCommand {
         rows.append(("format", "v\(m.formatVersion), codec \(m.valueCodec.rawValue), K=\(m.topK), C=\(m.numClasses), \(m.chunkRecords) records/chunk"))
         rows.append(("teacher", "\(m.teacher.architecture) (weights \(m.teacher.weightsHash))"))
         rows.append(("dataset", "\(m.dataset.source): \(m.dataset.sampleCount) samples, fingerprint \(m.dataset.fingerprint)"))
+        if let e = m.exclusion {
+            rows.append(("excluded", "\(e.samples) samples per epoch, listed in \(e.file) (ids \(e.hash)); each is a recorded failure"))
+        }
         rows.append(("policy", m.policyHash.map { "hash \($0)" } ?? "none"))
         rows.append(("run seed", "\(m.runSeed) (\(m.seedScheme))"))
         rows.append(("shard", "\(m.shard.rank) of \(m.shard.world)"))

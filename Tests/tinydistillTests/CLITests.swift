@@ -101,6 +101,22 @@ func tempDir() throws -> URL {
         #expect(none.status == 1)
     }
 
+    @Test func inspectTextShowsTheSamplesPrecomputeExcluded() throws {
+        let d = try tempDir()
+        let store = d.appendingPathComponent("s.tdstore").path, list = d.appendingPathComponent("suspects.txt").path
+        try Data("synthetic/00000003\nsynthetic/00000007\n".utf8).write(to: URL(fileURLWithPath: list))
+        let p = try CLI.run(["precompute", "--data", "synthetic:200", "--teacher", "synthetic:10", "--epochs", "1", "--topk", "3",
+                             "--exclude", list, "--out", store])
+        #expect(p.status == 0, "\(p.stderr)")
+        let text = try CLI.run(["inspect", store])
+        #expect(text.status == 0, "\(text.stderr)")
+        let row = text.stdout.split(separator: "\n").first { $0.hasPrefix("excluded") }
+        #expect(row?.contains("2 samples per epoch, listed in ") == true, "\(text.stdout)")
+        let all = d.appendingPathComponent("all.tdstore").path
+        #expect(try CLI.run(["precompute", "--data", "synthetic:200", "--teacher", "synthetic:10", "--epochs", "1", "--topk", "3", "--out", all]).status == 0)
+        #expect(!(try CLI.run(["inspect", all]).stdout.contains("\nexcluded")), "a store with no exclusion has no such row")
+    }
+
     @Test func verifyTakesTheSyntheticDatasetPrecomputeTook() throws {
         let store = try tempDir().appendingPathComponent("s.tdstore").path
         let p = try CLI.run(["precompute", "--data", "synthetic:300", "--teacher", "synthetic:10", "--epochs", "1", "--topk", "3", "--out", store])
