@@ -197,10 +197,11 @@ final class TrainProgress {
 
     /// Seconds left in the epoch, from the pace of the steps since this process first saw it.
     func secondsLeft(epoch: Int, step: Int, steps: Int, now: Date = Date()) -> Double {
-        if mark == nil || mark!.epoch != epoch || step <= mark!.step { mark = (epoch, step, now) }
-        let (_, first, at) = mark!
-        guard step > first else { return 0 }
-        return Double(steps - step) * now.timeIntervalSince(at) / Double(step - first)
+        guard let m = mark, m.epoch == epoch, step > m.step else {
+            mark = (epoch, step, now)
+            return 0
+        }
+        return Double(steps - step) * now.timeIntervalSince(m.at) / Double(step - m.step)
     }
 
     func update(epoch: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double) {
