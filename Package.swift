@@ -22,10 +22,12 @@ let package = Package(
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Augment", targets: ["Augment"]),
         .library(name: "Pack", targets: ["Pack"]),
-        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "DataPipeline", targets: ["DataPipeline"]),
+        .library(name: "ModelJobs", targets: ["ModelJobs"]),
         .library(name: "Models", targets: ["Models"]),
         // The versioned C ABI (Sources/CTinyDistill/include/tinydistill.h) as libTinyDistillC.so, which the
-        // Python package loads.
+        // Python package loads. It links no libtorch, c10 or Gloo (the user's torch is the only one in their
+        // process): python/tests/test_dynamic_section.py checks its dynamic section and its bundled libraries'.
         .library(name: "TinyDistillC", type: .dynamic, targets: ["TinyDistillABI"]),
     ],
     dependencies: [
@@ -102,31 +104,33 @@ let package = Package(
             name: "Models",
             dependencies: ["CTorchBridge", "DetCore"]
         ),
-        // Jobs that combine the leaf modules: precompute (synthetic teacher for now), inspect.
+        // The torch-free jobs that combine the leaf modules: rendering, the teacher stage and precompute
+        // (with a teacher opener the caller gives), the loader, verify, inspect, label noise, packs. No
+        // model library: the C ABI builds on it alone.
         .target(
-            name: "Pipeline",
-            dependencies: [
-                "Store",
-                "Images",
-                "Pack",
-                "Augment",
-                "Models",
-                "DetCore",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            name: "DataPipeline",
+            dependencies: ["Store", "Images", "Pack", "Augment", "DetCore"]
+        ),
+        // The jobs that run models on libtorch: model teachers (the opener the CLI gives the torch-free
+        // jobs), train, evaluate, predict.
+        .target(
+            name: "ModelJobs",
+            dependencies: ["DataPipeline", "Models", "Store", "Images", "Augment", "DetCore"]
         ),
         // The header of the C ABI, as a module the implementation and the tests import.
         .target(name: "CTinyDistill"),
-        // The C ABI over Store, Pipeline and Models (@_cdecl functions on opaque handles): adapts only.
+        // The C ABI over Store and DataPipeline (@_cdecl functions on opaque handles): adapts only, and
+        // reaches no model library.
         .target(
             name: "TinyDistillABI",
-            dependencies: ["CTinyDistill", "Pipeline", "Store", "Models"]
+            dependencies: ["CTinyDistill", "DataPipeline", "Store"]
         ),
         // The command-line tool: argument parsing and output formats only.
         .executableTarget(
             name: "tinydistill",
             dependencies: [
-                "Pipeline",
+                "DataPipeline",
+                "ModelJobs",
                 "Store",
                 "Images",
                 "Augment",
@@ -138,16 +142,17 @@ let package = Package(
         .testTarget(name: "DetCoreTests", dependencies: ["DetCore"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "DetCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PackTests", dependencies: ["Pack", "Images", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Pipeline"]),
+        .testTarget(name: "PackTests", dependencies: ["Pack", "Images", "DataPipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "DataPipeline"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Models", "Augment", "Images", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TinyDistillABITests", dependencies: ["TinyDistillABI", "CTinyDistill", "Pipeline", "Store"]),
-        .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store", "Images", "Pipeline"]),
+        // DataPipeline's tests run its jobs end to end with real model teachers, so they also use ModelJobs.
+        .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "ModelJobs", "Store", "Models", "Augment", "Images", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TinyDistillABITests", dependencies: ["TinyDistillABI", "CTinyDistill", "DataPipeline", "Store"]),
+        .testTarget(name: "tinydistillTests", dependencies: ["tinydistill", "Store", "Images", "DataPipeline"]),
         // Per-stage augmentation timings (Benchmarks/scripts/augment-stages.sh).
         .executableTarget(
             name: "AugmentStages",
-            dependencies: ["Augment", "Images", "Pipeline"],
+            dependencies: ["Augment", "Images", "DataPipeline"],
             path: "Benchmarks/AugmentStages"
         ),
         // The decode-only limit of a JPEG folder (Benchmarks/scripts/loader-limit.sh).
@@ -165,7 +170,7 @@ let package = Package(
         // Whole-run store throughput (Benchmarks/scripts/store-throughput.sh).
         .executableTarget(
             name: "StoreThroughput",
-            dependencies: ["Store", "Pipeline"],
+            dependencies: ["Store", "DataPipeline"],
             path: "Benchmarks/StoreThroughput"
         ),
         // Batch-1 / batch-64 latency, fused and unfused, on 1 and 2 threads (Benchmarks/scripts/model-latency.sh).
@@ -206,7 +211,7 @@ let package = Package(
             name: "StoreBenchmarks",
             dependencies: [
                 "Store",
-                "Pipeline",
+                "DataPipeline",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/StoreBenchmarks",
@@ -217,7 +222,7 @@ let package = Package(
             dependencies: [
                 "Augment",
                 "Images",
-                "Pipeline",
+                "DataPipeline",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/AugmentBenchmarks",

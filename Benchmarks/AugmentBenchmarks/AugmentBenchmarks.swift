@@ -1,7 +1,7 @@
 import Augment
 import Benchmark
 import Images
-import Pipeline
+import DataPipeline
 
 // Decode + the full default policy (TinyViT recipe: RandomResizedCrop, flip, RandAugment
 // rand-m9-mstd0.5-inc1, random erasing) to 224×224, from 500×375 JPEGs of quality 90, one thread.

@@ -4,7 +4,7 @@ import DetCore
 import Augment
 import Foundation
 import Images
-import Pipeline
+import DataPipeline
 
 let src = try! SyntheticImageSource(count: 1, width: 500, height: 375, channels: 3, seed: 11)
 var img = try! src.image(0)

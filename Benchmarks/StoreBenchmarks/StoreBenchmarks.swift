@@ -1,6 +1,6 @@
 import Benchmark
 import Foundation
-import Pipeline
+import DataPipeline
 import Store
 
 // Store write and read throughput with teacher-like records (the SyntheticTeacher generator:

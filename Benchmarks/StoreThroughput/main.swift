@@ -5,7 +5,7 @@
 //
 // Usage: StoreThroughput C K CODEC [N] [CHUNK] [READ_PASSES] [REPS]
 import Foundation
-import Pipeline
+import DataPipeline
 import Store
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -1,6 +1,6 @@
 import CTinyDistill
 import Foundation
-import Pipeline
+import DataPipeline
 import Store
 
 /// A failure of a C ABI call: the status code it returns and the message `tinydistill_last_error` gives.
@@ -121,7 +121,7 @@ func release<T: AnyObject>(_ handle: OpaquePointer?, as: T.Type) {
 }
 
 @_cdecl("tinydistill_abi_version")
-public func abiVersion() -> Int32 { 1 }
+public func abiVersion() -> Int32 { 2 }
 
 @_cdecl("tinydistill_version")
 public func libraryVersion() -> UnsafePointer<CChar> { LibraryVersion.string }

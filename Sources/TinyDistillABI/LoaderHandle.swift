@@ -1,6 +1,6 @@
 import CTinyDistill
 import Foundation
-import Pipeline
+import DataPipeline
 import Store
 
 /// A loader opened through the C ABI.
@@ -39,10 +39,12 @@ final class StreamHandle {
 /// A batch handed to the caller; its arrays stay put until the handle is released.
 final class BatchHandle {
     let batch: LoaderBatch
-    let sampleIDs: [Int64]
+    /// The batch's sample ids and class indices widened to the interface's index type (int64).
+    let sampleIDs: [Int64], indices: [Int64]
     init(_ batch: LoaderBatch) {
         self.batch = batch
         sampleIDs = batch.sampleIDs.map { Int64($0) }
+        indices = batch.indices.map { Int64($0) }
     }
 }
 
@@ -140,7 +142,7 @@ public func batchView(_ handle: OpaquePointer?, _ view: UnsafeMutablePointer<tin
         view.pointee = tinydistill_batch_view(
             epoch: Int64(b.epoch), stored_epoch: Int64(b.storedEpoch), position: Int64(b.position), rows: Int64(b.n),
             channels: Int64(b.channels), height: Int64(b.height), width: Int64(b.width), k: Int64(b.k),
-            images: UnsafePointer(b.imageStorage.buffer.baseAddress), indices: b.indices.withUnsafeBufferPointer { $0.baseAddress },
+            images: UnsafePointer(b.imageStorage.buffer.baseAddress), indices: h.indices.withUnsafeBufferPointer { $0.baseAddress },
             values: b.values.withUnsafeBufferPointer { $0.baseAddress }, labels: b.labels.withUnsafeBufferPointer { $0.baseAddress },
             sample_ids: h.sampleIDs.withUnsafeBufferPointer { $0.baseAddress }, seeds: b.seeds.withUnsafeBufferPointer { $0.baseAddress })
     }

@@ -1,6 +1,6 @@
 import CTinyDistill
 import Foundation
-import Pipeline
+import DataPipeline
 import Store
 
 /// A teacher stage opened through the C ABI, with the columns of the batch it has handed out.

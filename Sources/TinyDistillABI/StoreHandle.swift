@@ -1,6 +1,6 @@
 import CTinyDistill
 import Foundation
-import Models
+import DataPipeline
 import Store
 
 /// A store (one file or shards) opened through the C ABI.
@@ -12,7 +12,13 @@ final class StoreHandle {
 /// A decoded chunk handed to the caller; its arrays stay put until the handle is released.
 final class ChunkHandle {
     let columns: RecordColumns
-    init(_ columns: RecordColumns) { self.columns = columns }
+    /// The columns' sample ids and class indices widened to the interface's index type (int64).
+    let sampleIDs: [Int64], indices: [Int64]
+    init(_ columns: RecordColumns) {
+        self.columns = columns
+        sampleIDs = columns.sampleIDs.map { Int64($0) }
+        indices = columns.indices.map { Int64($0) }
+    }
 }
 
 @_cdecl("tinydistill_store_open")
@@ -135,8 +141,8 @@ public func chunkView(_ handle: OpaquePointer?, _ view: UnsafeMutablePointer<tin
         let c = h.columns
         view.pointee = tinydistill_chunk_view(
             epoch: Int64(c.epoch), records: Int64(c.count), k: Int64(c.k),
-            sample_ids: c.sampleIDs.withUnsafeBufferPointer { $0.baseAddress }, seeds: c.seeds.withUnsafeBufferPointer { $0.baseAddress },
-            indices: c.indices.withUnsafeBufferPointer { $0.baseAddress }, values: c.values.withUnsafeBufferPointer { $0.baseAddress })
+            sample_ids: h.sampleIDs.withUnsafeBufferPointer { $0.baseAddress }, seeds: c.seeds.withUnsafeBufferPointer { $0.baseAddress },
+            indices: h.indices.withUnsafeBufferPointer { $0.baseAddress }, values: c.values.withUnsafeBufferPointer { $0.baseAddress })
     }
 }
 
@@ -177,19 +183,13 @@ public func sparseKDLoss(_ logits: UnsafePointer<Float>?, _ rows: Int64, _ numCl
             throw .invalid("\(fn): rows \(rows), k \(k), num_classes \(numClasses): need rows ≥ 1 and 1 ≤ k ≤ num_classes")
         }
         let n = Int(rows), c = Int(numClasses), k = Int(k)
-        var idx = [Int32](repeating: 0, count: n * k)
-        for i in 0..<(n * k) {
-            guard indices[i] >= 0, indices[i] < c else { throw .invalid("indices: row \(i / k) has class \(indices[i]), outside 0…\(c - 1)") }
-            idx[i] = Int32(indices[i])
+        for i in 0..<(n * k) where indices[i] < 0 || indices[i] >= c {
+            throw .invalid("indices: row \(i / k) has class \(indices[i]), outside 0…\(c - 1)")
         }
-        do throws(ModelError) {
-            let (l, g) = try SparseKDLoss.evaluate(
-                logits: Array(UnsafeBufferPointer(start: logits, count: n * c)), n: n, classes: c, indices: idx,
-                values: Array(UnsafeBufferPointer(start: values, count: n * k)), k: k, config: LossConfig(temperature: temperature))
-            loss.pointee = l
-            if let grad { for i in 0..<(n * c) { grad[i] = g[i] } }
-        } catch {
-            throw .invalid("\(fn): \(error.description)")
-        }
+        guard temperature > 0 else { throw .invalid("temperature \(temperature): must be positive") }
+        loss.pointee = SparseKDReference.evaluate(
+            logits: UnsafeBufferPointer(start: logits, count: n * c), rows: n, classes: c,
+            indices: UnsafeBufferPointer(start: indices, count: n * k), values: UnsafeBufferPointer(start: values, count: n * k),
+            k: k, temperature: temperature, gradient: grad.map { UnsafeMutableBufferPointer(start: $0, count: n * c) })
     }
 }

@@ -3,7 +3,7 @@ import ArgumentParser
 import Augment
 import Foundation
 import Images
-import Pipeline
+import DataPipeline
 
 /// `tinydistill augment`: renders augmented views of an image so a person can check a policy.
 struct AugmentCommand: ParsableCommand {

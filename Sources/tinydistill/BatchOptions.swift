@@ -1,5 +1,5 @@
 import ArgumentParser
-import Pipeline
+import DataPipeline
 
 /// `--batch`, with the one limit every job accepts (`Pipeline.Settings.batchRange`) and the default of
 /// the command that uses it.

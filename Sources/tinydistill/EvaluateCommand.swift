@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Images
 import Models
-import Pipeline
+import DataPipeline
+import ModelJobs
 
 /// `tinydistill evaluate`: top-1/top-5 accuracy of a model on a labelled source.
 struct EvaluateCommand: ParsableCommand {

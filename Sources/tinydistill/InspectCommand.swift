@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
-import Pipeline
+import DataPipeline
 import Store
 
 /// `tinydistill inspect`: what a store holds, how big it is, how faithful, and one record on demand.

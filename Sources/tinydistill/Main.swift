@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Models
-import Pipeline
+import DataPipeline
 import Store
 
 /// Entry point: runs the command and maps failures to exit 1 (work failed) or 2 (usage).

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pack
-import Pipeline
+import DataPipeline
 
 /// `tinydistill pack`: a dataset into one image-pack file, used as `--data pack:FILE`.
 struct PackCommand: ParsableCommand {

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Models
-import Pipeline
+import DataPipeline
+import ModelJobs
 import Store
 
 extension ValueCodec: ExpressibleByArgument {}
@@ -122,7 +123,7 @@ struct PrecomputeCommand: ParsableCommand {
         opts.maxStoreBytes = maxStoreBytes
         opts.fusedTeacher = !unfused
         opts.exclude = exclude
-        let job = PrecomputeJob(options: opts)
+        let job = PrecomputeJob(options: opts, teachers: ModelTeachers())
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }
         job.shouldStop = { SignalFlag.raised != 0 }

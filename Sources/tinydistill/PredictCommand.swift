@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Images
 import Models
-import Pipeline
+import DataPipeline
+import ModelJobs
 
 /// `tinydistill predict`: the top classes a model gives images, with the reference's eval preprocessing.
 struct PredictCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Pipeline
+import DataPipeline
 
 /// `tinydistill stream`: batches from a store, measured or written for external trainers.
 struct StreamCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Pipeline
+import DataPipeline
 
 /// `--threads` (default: one per core), with the one limit every job accepts
 /// (`Pipeline.Settings.threadRange`).

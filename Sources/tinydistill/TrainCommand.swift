@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Pipeline
+import DataPipeline
+import ModelJobs
 
 /// `tinydistill train`: a TinyViT (or any built-in) student from a store, no teacher online.
 struct TrainCommand: ParsableCommand {

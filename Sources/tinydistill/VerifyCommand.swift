@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Models
-import Pipeline
+import DataPipeline
+import ModelJobs
 
 /// `tinydistill verify`: can this store be trusted?
 struct VerifyCommand: ParsableCommand {
@@ -54,7 +55,7 @@ struct VerifyCommand: ParsableCommand {
         guard sample >= 1 else { throw ValidationError("--sample must be ≥ 1") }
         Torch.threads = threads.threads
         let report = try VerifyJob.run(paths: stores, data: data, teacher: teacher, arch: arch, sample: sample, all: all,
-                                       fused: fused, progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
+                                       fused: fused, teachers: ModelTeachers(), progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
         if output.json {
             try OutputOptions.print(report)
         } else {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Pipeline
+import DataPipeline
 
 /// `--workers`: the threads that decode and augment images for the loader, with the one limit every job
 /// accepts (`Pipeline.Settings.threadRange`) and the default of the command that uses it.

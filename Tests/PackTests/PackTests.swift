@@ -4,7 +4,7 @@ import Foundation
 import GRDB
 import Images
 import Pack
-import Pipeline
+import DataPipeline
 import Testing
 
 /// A temporary folder of JPEGs (one subfolder per class) of varied sizes, some larger than 40 px.

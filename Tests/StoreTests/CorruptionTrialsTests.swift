@@ -1,5 +1,5 @@
 import Foundation
-@testable import Pipeline
+@testable import DataPipeline
 @testable import Store
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-@testable import Pipeline
+@testable import DataPipeline
 @testable import Store
 import Testing
 

@@ -1,6 +1,6 @@
 import CTinyDistill
 import Foundation
-import Pipeline
+import DataPipeline
 import Testing
 @testable import TinyDistillABI
 

@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import DataPipeline
 import Store
 import Testing
 

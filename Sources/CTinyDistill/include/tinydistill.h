@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 /* The version of this interface; tinydistill_abi_version() returns the library's. */
-#define TINYDISTILL_ABI_VERSION 1
+#define TINYDISTILL_ABI_VERSION 2
 
 /* Status codes. */
 #define TINYDISTILL_OK 0
@@ -58,9 +58,9 @@ typedef struct tinydistill_chunk_view {
     int64_t epoch;
     int64_t records;
     int64_t k;
-    const uint32_t *sample_ids;   /* records */
+    const int64_t *sample_ids;    /* records */
     const uint64_t *seeds;        /* records */
-    const uint32_t *indices;      /* records x k */
+    const int64_t *indices;       /* records x k: int64, the index type of torch's gather and scatter */
     const float *values;          /* records x k (decoded: exact fp16 or q8 values) */
 } tinydistill_chunk_view;
 
@@ -91,7 +91,7 @@ typedef struct tinydistill_batch_view {
     int64_t width;
     int64_t k;
     const float *images;          /* rows x channels x height x width, normalised, exactly what the teacher saw */
-    const int32_t *indices;       /* rows x k, by descending probability */
+    const int64_t *indices;       /* rows x k, by descending probability (int64, as in the chunk view) */
     const float *values;          /* rows x k */
     const int64_t *labels;        /* rows, -1 where the dataset has none */
     const int64_t *sample_ids;    /* rows */

@@ -1,0 +1,250 @@
+import DetCore
+import Foundation
+import Images
+import Store
+
+/// The precompute loop turned inside out: it hands out rendered batches and takes back each batch's
+/// top-K, so that whoever runs the teacher (``PrecomputeJob`` with a libtorch or synthetic teacher, or a
+/// caller's own model through the C ABI) writes the store through the same code.
+///
+/// Opening a stage opens (or resumes) the store and starts rendering the first batch. ``next()`` returns
+/// the next batch of this shard's (epoch, sample) rows that the store does not hold, in (epoch, sample)
+/// order, and starts rendering the one after it on `threads` threads: two batch buffers, allocated once,
+/// alternate. ``write(_:)`` commits the outstanding batch, a record per rendered row and a failure per
+/// row that could not be read. ``finish()`` closes the store, `finished` when every row was written and
+/// `interrupted` otherwise, so that running the same options again resumes where it stopped. Settings
+/// that differ from the store's are refused when it opens, as in `precompute`. Use from one thread.
+public final class TeacherStage {
+    /// The options.
+    public let options: PrecomputeOptions
+    /// The teacher the store records (a ``CallerTeacher`` when the caller computes the top-K).
+    public let teacher: any Teacher
+    /// The store's metadata.
+    public let metadata: StoreMetadata
+    /// The dataset.
+    public var source: any ImageSource { renderer.source }
+    /// Channels and side of the rendered images (0 for a dataset without images).
+    public var channels: Int { renderer.channels }
+    public var side: Int { renderer.side }
+    /// Records this run has to write, and records the store already held.
+    public var total: Int { work.total }
+    public var skipped: Int { work.skipped }
+    /// Rows of this run written so far (records and failures).
+    public var done: Int { stats.done }
+    /// Polled before each new batch starts rendering; once it returns true no new batch starts and
+    /// ``next()`` returns the batches already rendering, then nil.
+    public var shouldStop: () -> Bool = { false }
+
+    private let writer: StoreWriter
+    private var work: WorkCursor
+    private let renderer: BatchRenderer
+    private let exclusion: SampleExclusion?
+    private let buffers: [RenderedBatch]
+    private var nextBuffer = 0
+    private var pending: Background<RenderedBatch>?
+    private var outstanding: RenderedBatch?
+    private var handedOut = Date()
+    private var stopping = false
+    private var closed = false
+    private var stats = RunStats()
+    private let started = Date()
+
+    /// What a run counted.
+    struct RunStats {
+        var done = 0, bad = 0
+        var examples: [String] = []
+        var teacherSeconds = 0.0
+        var teacherImages = 0
+    }
+
+    /// Opens the store of `options` for `teacher`, or when nil for the teacher `options.teacher` names,
+    /// opened by `teachers` (``SyntheticTeachers`` by default; the CLI gives the model teachers).
+    /// Refusals name the options field at fault.
+    public init(options: PrecomputeOptions, teacher: (any Teacher)? = nil,
+                teachers: any TeacherOpener = SyntheticTeachers()) throws(PipelineError) {
+        try Self.validate(options)
+        let setup = try PrecomputeSetup(options: options, teacher: teacher, teachers: teachers)
+        self.options = options
+        self.teacher = setup.teacher
+        metadata = setup.metadata
+        exclusion = setup.exclusion
+        do {
+            writer = try StoreWriter(path: options.out, metadata: setup.metadata, samples: setup.samples,
+                                     compressionLevel: options.compressionLevel, maxBytes: options.maxStoreBytes)
+        } catch {
+            throw .store(error)
+        }
+        renderer = BatchRenderer(source: setup.source, policy: setup.policy, channels: setup.channels,
+                                 content: setup.teacher.input, workers: options.threads)
+        buffers = [renderer.makeBatch(capacity: options.batch), renderer.makeBatch(capacity: options.batch)]
+        let plan: WorkCursor.Plan
+        do {
+            plan = try Self.plan(writer, options: options, count: setup.source.count, exclusion: setup.exclusion)
+            try Self.recordExclusion(setup.exclusion, plan: plan, options: options, source: setup.source, writer: writer)
+        } catch {
+            try? writer.close(status: "interrupted")
+            throw error
+        }
+        work = WorkCursor(plan: plan, options: options, count: setup.source.count, exclusion: setup.exclusion)
+        pending = start(work.next(options.batch))
+    }
+
+    /// The first epoch with work left (for progress).
+    public var firstEpoch: Int { work.firstEpoch }
+
+    /// Samples of this shard left out on purpose, per epoch.
+    public var excludedSamples: Int {
+        exclusion.map { e in e.samples.filter { $0 % options.world == options.rank }.count } ?? 0
+    }
+
+    /// The next rendered batch, or nil when the work is done or a stop was asked for. The previous
+    /// batch must have been written. The batch stays valid until the next call.
+    public func next() throws(PipelineError) -> RenderedBatch? {
+        guard !closed else { throw .invalid(field: "stage", value: options.out, why: "the stage is closed") }
+        guard outstanding == nil else {
+            throw .invalid(field: "stage", value: options.out, why: "write the previous batch before asking for the next")
+        }
+        guard let current = pending?.wait() else {
+            pending = nil
+            return nil
+        }
+        if !stopping { stopping = shouldStop() }
+        pending = start(stopping ? [] : work.next(options.batch))
+        outstanding = current
+        handedOut = Date()
+        return current
+    }
+
+    /// The batch handed out by ``next()`` and not yet written, if any.
+    public var current: RenderedBatch? { outstanding }
+
+    /// Commits the outstanding batch with `targets` (row r of `targets` for row r of the batch):
+    /// a record per rendered row, a failure per row that could not be rendered.
+    public func write(_ targets: TopKBatch) throws(PipelineError) {
+        guard !closed else { throw .invalid(field: "stage", value: options.out, why: "the stage is closed") }
+        guard let batch = outstanding else {
+            throw .invalid(field: "stage", value: options.out, why: "no batch is outstanding: call next() first")
+        }
+        guard targets.k == options.topK, targets.capacity >= batch.count else {
+            throw .invalid(field: "topK", value: "\(targets.k)", why: "the store keeps K = \(options.topK) entries for \(batch.count) rows")
+        }
+        if teacher.input != .pixelHash {
+            stats.teacherSeconds += Date().timeIntervalSince(handedOut)
+            stats.teacherImages += batch.count
+        }
+        try commit(batch, targets: targets)
+        outstanding = nil
+    }
+
+    /// Closes the store (`finished` when every row was written, else `interrupted`) and summarises the run.
+    public func finish() throws(PipelineError) -> PrecomputeSummary {
+        guard !closed else { throw .invalid(field: "stage", value: options.out, why: "the stage is closed") }
+        _ = pending?.wait()
+        pending = nil
+        closed = true
+        let stopped = outstanding != nil || !work.isExhausted
+        outstanding = nil
+        do { try writer.close(status: stopped ? "interrupted" : "finished") } catch { throw .store(error) }
+        var result = summary(stopped: stopped, seconds: Date().timeIntervalSince(started))
+        result.excludedSamples = excludedSamples
+        return result
+    }
+
+    /// Closes the store as `interrupted` after an error (records already committed stay); a store error
+    /// leaves the writer as it is.
+    public func abort(after error: PipelineError? = nil) {
+        guard !closed else { return }
+        _ = pending?.wait()
+        pending = nil
+        closed = true
+        outstanding = nil
+        if case .store = error {} else { try? writer.close(status: "interrupted") }
+    }
+
+    /// Whether the stage has been closed.
+    public var isClosed: Bool { closed }
+
+    private func start(_ items: [RenderItem]) -> Background<RenderedBatch>? {
+        guard !items.isEmpty else { return nil }
+        let batch = buffers[nextBuffer]
+        nextBuffer ^= 1
+        let renderer = self.renderer
+        return Background { renderer.render(items, into: batch); return batch }
+    }
+
+    /// Writes a taught batch: a record per rendered row, a failure per row that could not be rendered.
+    private func commit(_ batch: RenderedBatch, targets: TopKBatch) throws(PipelineError) {
+        do {
+            for r in 0..<batch.count {
+                let item = batch.items[r]
+                if let reason = batch.errors[r] {
+                    stats.bad += 1
+                    let key = source.sample(item.sample).key
+                    if stats.examples.count < 10 { stats.examples.append("\(item.epoch):\(item.sample) \(key): \(reason)") }
+                    try writer.recordFailure(epoch: item.epoch, sampleID: item.sample, key: key, reason: reason)
+                    continue
+                }
+                try targets.withRow(r) { i, p throws(StoreError) in
+                    try writer.append(epoch: item.epoch, sampleID: item.sample, seed: item.seed, indices: i, probabilities: p)
+                }
+            }
+        } catch {
+            throw .store(error)
+        }
+        stats.done += batch.count
+    }
+
+    private func summary(stopped: Bool, seconds: Double) -> PrecomputeSummary {
+        let isModel = teacher.input != .pixelHash
+        return PrecomputeSummary(
+            recordsWritten: writer.recordsWritten, recordsSkipped: work.skipped,
+            bytesPerRecord: writer.recordsWritten == 0 ? 0 : Double(writer.compressedBytesWritten) / Double(writer.recordsWritten),
+            seconds: seconds, recordsPerSecond: Double(stats.done) / max(seconds, 1e-9), interrupted: stopped,
+            badSamples: stats.bad, badSampleExamples: stats.examples, teacherSeconds: stats.teacherSeconds,
+            teacherImagesPerSecond: stats.teacherSeconds > 0 ? Double(stats.teacherImages) / stats.teacherSeconds : 0,
+            overheadShare: isModel && seconds > 0 ? max(0, 1 - stats.teacherSeconds / seconds) : 0)
+    }
+
+    /// The settings every run checks before it opens anything.
+    static func validate(_ options: PrecomputeOptions) throws(PipelineError) {
+        try Settings.checkPositive(options.epochs, field: "epochs")
+        try Settings.checkShard(rank: options.rank, world: options.world)
+        try Settings.checkBatch(options.batch)
+        try Settings.checkThreads(options.threads)
+    }
+
+    /// Records every excluded sample of this shard as a failure of each epoch still to do (reason
+    /// `excluded by FILE`), so that `verify` and the loader know it has no record.
+    static func recordExclusion(_ exclusion: SampleExclusion?, plan: WorkCursor.Plan, options: PrecomputeOptions,
+                                source: any ImageSource, writer: StoreWriter) throws(PipelineError) {
+        guard let exclusion else { return }
+        let mine = exclusion.samples.filter { $0 % options.world == options.rank }
+        var rows: [(epoch: Int, sampleID: Int, key: String?, reason: String)] = []
+        for (e, _) in plan.epochs {
+            for s in mine { rows.append((e, s, source.sample(s).key, "excluded by \(exclusion.path)")) }
+        }
+        do { try writer.recordFailures(rows) } catch { throw .store(error) }
+    }
+
+    /// What each epoch still needs, as the writer's stored-sample bitsets (not id lists), the records
+    /// already stored and the records to do.
+    static func plan(_ writer: StoreWriter, options o: PrecomputeOptions, count: Int,
+                     exclusion: SampleExclusion?) throws(PipelineError) -> WorkCursor.Plan {
+        let excluded = exclusion?.samples.filter { $0 % o.world == o.rank }.count ?? 0
+        let share = (count - o.rank + o.world - 1) / o.world - excluded
+        var plan = WorkCursor.Plan()
+        do {
+            for e in 0..<o.epochs {
+                let done = try writer.completedSamples(epoch: e)
+                plan.skipped += done.count
+                if done.count < share {
+                    plan.epochs.append((e, done))
+                    plan.total += share - done.count
+                }
+            }
+        } catch {
+            throw .store(error)
+        }
+        return plan
+    }
+}

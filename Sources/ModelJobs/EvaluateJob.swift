@@ -1,0 +1,147 @@
+import DataPipeline
+import Foundation
+import Images
+import Models
+
+/// Settings of `evaluate`: a model, a labelled dataset and how much of it.
+public struct EvaluateOptions: Sendable, Equatable {
+    /// Weights (safetensors or TorchScript) and their architecture (nil: recorded in the checkpoint).
+    public var model: String
+    public var arch: String?
+    /// The labelled dataset (any source precompute accepts that has images).
+    public var data: String
+    /// Overrides of the architecture's input size and channels.
+    public var imageSize: Int?
+    public var inChannels: Int?
+    /// Evaluate the first `limit` samples only (nil: all).
+    public var limit: Int?
+    /// Run a built-in architecture fused (the default).
+    public var fused: Bool
+    /// Samples per forward pass.
+    public var batch: Int
+    /// Also compute the class relations of the model's predictions (``ClassRelations``), and compare them
+    /// with those of a teacher's store when `teacherStore` is given.
+    public var classRelations: Bool = false
+    public var teacherStore: [String]?
+
+    /// Creates options.
+    public init(model: String, arch: String? = nil, data: String, imageSize: Int? = nil, inChannels: Int? = nil,
+                limit: Int? = nil, fused: Bool = true, batch: Int = 256) {
+        self.model = model
+        self.arch = arch
+        self.data = data
+        self.imageSize = imageSize
+        self.inChannels = inChannels
+        self.limit = limit
+        self.fused = fused
+        self.batch = batch
+    }
+}
+
+/// What `evaluate` measured; its JSON form is `evaluate --json`.
+public struct EvaluateResult: Sendable, Equatable, Codable {
+    /// Top-1 and top-5 accuracy in [0, 1].
+    public var top1: Double
+    public var top5: Double
+    /// Samples evaluated.
+    public var samples: Int
+    /// Parameters of the model.
+    public var parameters: Int
+    /// Wall time of the evaluation in seconds (loading excluded).
+    public var seconds: Double
+    /// The class relations of the model's softmax on the dataset, when asked for.
+    public var relations: ClassRelations?
+    /// The Pearson correlation between the off-diagonal entries of the teacher store's class correlation
+    /// and the model's, when a teacher store is given.
+    public var teacherStudentCorrelation: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case top1, top5, samples, parameters, seconds, relations = "class_relations"
+        case teacherStudentCorrelation = "teacher_student_correlation"
+    }
+}
+
+/// `evaluate`: top-1/top-5 accuracy of a model on a labelled dataset through the reference's evaluation
+/// transform. ``accuracy(model:source:transform:limit:batch:)`` is also what `train --eval` runs.
+public enum EvaluateJob {
+    /// Runs the evaluation.
+    public static func run(_ options: EvaluateOptions) throws(PipelineError) -> EvaluateResult {
+        try Settings.checkBatch(options.batch)
+        if let limit = options.limit { try Settings.checkPositive(limit, field: "limit") }
+        let opened = try EvaluationModel(path: options.model, arch: options.arch, imageSize: options.imageSize,
+                                         inChannels: options.inChannels, fused: options.fused)
+        let source = try DataSource.open(options.data)
+        guard source.hasImages else { throw .invalid(field: "data", value: options.data, why: "it has no images to evaluate on") }
+        let start = Date()
+        let c = opened.model.architecture?.numClasses ?? source.classNames.count
+        var relations: ClassRelations.Accumulator?
+        if options.classRelations {
+            guard c >= 2, c <= 1024 else {
+                throw .invalid(field: "classRelations", value: "\(c) classes", why: "the class relations of predictions are computed for 2…1024 classes")
+            }
+            relations = ClassRelations.Accumulator(classes: c)
+        }
+        let (top1, top5, n) = try accuracy(model: opened.model, source: source, transform: opened.transform,
+                                           limit: options.limit, batch: options.batch, relations: &relations)
+        let seconds = Date().timeIntervalSince(start)
+        let names = (0..<c).map { $0 < source.classNames.count ? source.classNames[$0] : "class \($0)" }
+        let mine = relations?.result(classNames: names, pairs: 10)
+        var shared: Double?
+        if let mine, let store = options.teacherStore {
+            let teacher = try ClassRelations.make(paths: store, classNames: names)
+            guard teacher.numClasses == mine.numClasses else {
+                throw .invalid(field: "teacherStore", value: store.joined(separator: " "),
+                               why: "it has \(teacher.numClasses) classes, the model \(mine.numClasses)")
+            }
+            shared = mine.matrixCorrelation(with: teacher)
+        }
+        return EvaluateResult(top1: top1, top5: top5, samples: n, parameters: opened.model.parameterCount,
+                              seconds: seconds, relations: mine, teacherStudentCorrelation: shared)
+    }
+
+    /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`,
+    /// and the samples counted. The model is put in eval mode and back in training mode afterwards.
+    public static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform,
+                                limit: Int?, batch: Int = 256) throws(PipelineError) -> (Double, Double, Int) {
+        var none: ClassRelations.Accumulator?
+        return try accuracy(model: model, source: source, transform: transform, limit: limit, batch: batch, relations: &none)
+    }
+
+    /// ``accuracy(model:source:transform:limit:batch:)``, also adding each sample's softmax to `relations`.
+    static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform, limit: Int?, batch: Int,
+                         relations: inout ClassRelations.Accumulator?) throws(PipelineError) -> (Double, Double, Int) {
+        let channels = transform.channels
+        let side = transform.size
+        let n = min(source.count, limit ?? source.count)
+        var top1 = 0, top5 = 0
+        do {
+            try model.setTraining(false)
+            defer { try? model.setTraining(true) }
+            var start = 0
+            while start < n {
+                let end = min(n, start + batch)
+                var input: [Float] = []
+                input.reserveCapacity((end - start) * channels * side * side)
+                for i in start..<end { input += transform.tensor(try source.image(i)) }
+                let logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
+                let c = logits.count / (end - start)
+                for (r, i) in (start..<end).enumerated() {
+                    let row = logits[(r * c)..<((r + 1) * c)]
+                    let label = source.sample(i).label
+                    let better = row.filter { $0 > row[row.startIndex + label] }.count
+                    if better == 0 { top1 += 1 }
+                    if better < 5 { top5 += 1 }
+                    if relations?.c == row.count, label >= 0, label < c { relations!.add(dense: Prediction.softmax(Array(row)), label: label) }
+                }
+                start = end
+            }
+        } catch let e as ModelError {
+            throw .failed("evaluation: \(e.description)")
+        } catch let e as ImageError {
+            throw .failed("evaluation: \(e.description)")
+        } catch {
+            throw .failed("evaluation: \(error)")
+        }
+        return (Double(top1) / Double(max(n, 1)), Double(top5) / Double(max(n, 1)), n)
+    }
+}

@@ -1,0 +1,41 @@
+import DataPipeline
+import Models
+import Store
+
+/// Opens the teachers users name: `synthetic:C` (through ``SyntheticTeachers``), a TorchScript
+/// `.pt`/`.pth` file, or safetensors weights of a built-in architecture, run on libtorch as a
+/// ``ModelTeacher``. The CLI hands this to the torch-free jobs.
+public struct ModelTeachers: TeacherOpener {
+    /// The opener.
+    public init() {}
+
+    /// Opens `spec`; `fused` runs a built-in architecture with BatchNorm folded into its convolutions
+    /// (equal to the unfused model within float rounding, and faster). Errors name the field `teacher`.
+    public func open(spec: String, arch: String?, maxK: Int, probe: (channels: Int, size: Int),
+                     fused: Bool) throws(PipelineError) -> any Teacher {
+        if spec.hasPrefix("synthetic:") {
+            return try SyntheticTeachers().open(spec: spec, arch: arch, maxK: maxK, probe: probe, fused: fused)
+        }
+        do {
+            let (model, _) = try Model.load(path: spec, arch: arch, fused: fused)
+            guard let architecture = model.architecture else {
+                // TorchScript: learn the class count from one probe input.
+                let zeros = [Float](repeating: 0, count: probe.channels * probe.size * probe.size)
+                let logits = try model.forward(zeros, n: 1, c: probe.channels, h: probe.size, w: probe.size)
+                return ModelTeacher(model: model, numClasses: logits.count, inputChannels: nil, requiredInputSize: nil,
+                                    metadata: .init(architecture: "torchscript", weightsHash: try model.weightsDigest()))
+            }
+            let required: Int?
+            switch architecture {
+            case .tinyViT, .efficientFormer: required = architecture.imageSize  // window / attention grids are built for it
+            case .resNet: required = nil
+            }
+            return ModelTeacher(model: model, numClasses: architecture.numClasses, inputChannels: architecture.inChannels,
+                                requiredInputSize: required,
+                                metadata: .init(architecture: architecture.json, weightsHash: try model.weightsDigest(),
+                                                fusedInference: fused))
+        } catch {
+            throw .invalid(field: "teacher", value: spec, why: error.description)
+        }
+    }
+}
