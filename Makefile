@@ -1,13 +1,15 @@
 # TinyDistill: the two commands that set everything up on a fresh Debian 12 machine.
 #   make demo   bootstrap, release build, the Fashion-MNIST demo (scripts/demo: teacher, precompute, inspect, students, results)
-#   make test   bootstrap, build, swift test, the Python package's tests (python/tests, Debian's python3), and a
-#               check that the README's and docs/results.md's rendered numbers match the results files
-#   make python the release libTinyDistillC.so copied into python/tinydistill/, so `pip install ./python` works
+#   make test   bootstrap, build, the wheel, swift test, the Python package's tests (python/tests, Debian's python3),
+#               the wheel's install test (toolchain hidden) and a check that the README's and docs/results.md's
+#               rendered numbers match the results files
+#   make wheel  dist/tinydistill-<version>-py3-none-<platform>.whl: the release libTinyDistillC.so and every
+#               library it needs beyond the manylinux base set (auditwheel; scripts/build-wheel.py)
 SWIFT ?= swift
 PYTHON ?= /usr/bin/python3
 DEMO_DIR ?= out/demo
 
-.PHONY: all bootstrap build release test test-python test-docs python demo bench clean
+.PHONY: all bootstrap build release test test-python test-wheel test-docs wheel demo bench clean
 
 all: build
 
@@ -21,23 +23,30 @@ build: bootstrap
 release: bootstrap
 	$(SWIFT) build -c release --product tinydistill
 
-test: build
+test: build wheel
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 	$(MAKE) test-python
+	$(MAKE) test-wheel
 	$(MAKE) test-docs
 
 # The Python package against the debug library and CLI (python/tests/conftest.py finds both in .build/debug).
 test-python:
 	$(PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
+# The wheel, installed with --no-index into a fresh venv and run with the Swift toolchain's libraries hidden.
+test-wheel:
+	./scripts/test-wheel-install
+
 # Every rendered number in README.md and docs/results.md is what its committed results file gives.
 test-docs:
 	$(PYTHON) scripts/render-readme.py --check
 	$(PYTHON) scripts/render-results.py --check
 
-python: bootstrap
+wheel: bootstrap
+	./scripts/wheel-tools .build/wheel-tools
 	$(SWIFT) build -c release --product TinyDistillC
-	cp "$$($(SWIFT) build -c release --show-bin-path)/libTinyDistillC.so" python/tinydistill/
+	$(PYTHON) scripts/build-wheel.py --lib "$$($(SWIFT) build -c release --show-bin-path)/libTinyDistillC.so" \
+	    --tools .build/wheel-tools --out dist
 
 demo: release
 	./scripts/demo $(DEMO_DIR)
@@ -47,4 +56,4 @@ bench: bootstrap
 	$(SWIFT) package --allow-writing-to-package-directory benchmark --target StoreBenchmarks
 
 clean:
-	rm -rf .build out
+	rm -rf .build out dist

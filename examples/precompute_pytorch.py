@@ -92,7 +92,7 @@ def main():
         sys.exit(130)
     except tinydistill.TinyDistillError as e:
         print(f"error: {e}", file=sys.stderr)
-        sys.exit(2 if e.kind == "invalid" else 1)
+        sys.exit(2 if isinstance(e, tinydistill.InvalidArgumentError) else 1)
     print(json.dumps(stage.summary, sort_keys=True))
 
 

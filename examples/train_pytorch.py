@@ -57,7 +57,7 @@ def main():
     p.add_argument("--batch", type=int, default=64, help="rows per rank per step")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--num-workers", type=int, default=2, help="TinyDistill's threads rendering each batch")
     p.add_argument("--device", default="cpu")
     p.add_argument("--checkpoint-every", type=int, default=100)
     p.add_argument("--stop-after", type=int, help="stop (with a checkpoint) after this many steps of this run")
@@ -72,7 +72,7 @@ def main():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=datetime.timedelta(seconds=120))
     rank = dist.get_rank() if world > 1 else 0
     torch.manual_seed(args.seed)
-    loader = tinydistill.Loader(args.store, args.data, batch_size=args.batch, workers=args.workers, seed=args.seed)
+    loader = tinydistill.Loader(args.store, args.data, batch_size=args.batch, num_workers=args.num_workers, seed=args.seed)
     model = SmallCNN(loader.info["channels"], loader.num_classes).to(device)
     ddp = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05)

@@ -110,6 +110,7 @@ def main():
     args = ap.parse_args()
     if not os.path.isfile(args.lib):
         sys.exit(f"build-wheel: --lib {args.lib}: no such file; build it first (make wheel does)")
+    args.tools = os.path.abspath(args.tools)
     auditwheel = os.path.join(args.tools, "bin", "auditwheel")
     if not os.access(auditwheel, os.X_OK):
         sys.exit(f"build-wheel: --tools {args.tools}: no bin/auditwheel; run scripts/wheel-tools {args.tools}")

@@ -39,7 +39,7 @@ enum ABIKey {
     static let exceptions: [String: String] = [
         "topK": "topk", "batch": "batch_size", "storePaths": "stores", "teacherName": "teacher.name",
         "teacherDigest": "teacher.digest", "numClasses": "teacher.num_classes", "channels": "teacher.channels",
-        "policyJSON": "policy_json",
+        "policyJSON": "policy_json", "workers": "num_workers", "prefetch": "prefetch_factor",
     ]
 
     /// The key for `field`: an exception, else the field in snake case.

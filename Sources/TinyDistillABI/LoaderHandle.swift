@@ -9,7 +9,7 @@ final class LoaderHandle {
     init(_ loader: Loader) { self.loader = loader }
 
     static let keys: Set<String> = [
-        "stores", "data", "batch_size", "seed", "rank", "world", "workers", "prefetch", "shuffle_chunks", "drop_last", "exclude",
+        "stores", "data", "batch_size", "seed", "rank", "world", "num_workers", "prefetch_factor", "shuffle_chunks", "drop_last", "exclude",
     ]
 
     static func open(_ json: UnsafePointer<CChar>?) throws(ABIFailure) -> LoaderHandle {
@@ -19,7 +19,7 @@ final class LoaderHandle {
         var options = LoaderOptions(batch: try o.requiredInt("batch_size"), seed: try o.seed("seed") ?? 0,
                                     rank: try o.int("rank") ?? 0, world: try o.int("world") ?? 1,
                                     shuffleChunks: try o.int("shuffle_chunks") ?? 8, dropLast: try o.bool("drop_last") ?? true,
-                                    workers: try o.int("workers") ?? 2, prefetch: try o.int("prefetch") ?? 2)
+                                    workers: try o.int("num_workers") ?? 2, prefetch: try o.int("prefetch_factor") ?? 2)
         options.exclude = try o.string("exclude")
         let paths: [String]
         do throws(StoreError) { paths = try ShardedStore.resolve(stores) } catch { throw ABIFailure(error) }

@@ -33,6 +33,13 @@ int main(int argc, char **argv) {
     int32_t found = 0; uint64_t seed = 0; int64_t idx[3]; float val[3];
     CHECK(tinydistill_store_record(store, 0, cv.sample_ids[0], &found, &seed, idx, val, 3));
     if (!found || seed != cv.seeds[0]) return 1;
+    /* int64 indices in both: the chunk's row by ascending class is the record's (by probability) sorted. */
+    for (int i = 0; i < 3; i++) {
+        int hits = 0;
+        for (int j = 0; j < 3; j++) hits += cv.indices[j] == idx[i];
+        if (hits != 1 || (i > 0 && cv.indices[i] <= cv.indices[i - 1])) return 1;
+    }
+    if (cv.sample_ids[cv.records - 1] <= cv.sample_ids[0]) return 1;
     tinydistill_chunk_free(chunk);
     tinydistill_store_free(store);
 
@@ -54,6 +61,8 @@ int main(int argc, char **argv) {
         seen += v.rows;
         got += 1;
         if (v.k != 3 || v.channels != 1 || v.height != 28 || v.position != seen) return 1;
+        for (int64_t i = 0; i < v.rows * v.k; i++) if (v.indices[i] < 0 || v.indices[i] >= 10) return 1;
+        for (int64_t i = 0; i < v.rows; i++) if (v.sample_ids[i] < 0 || v.sample_ids[i] >= 160) return 1;
         tinydistill_batch_free(batch);
     }
     tinydistill_stream_free(stream);

@@ -85,7 +85,7 @@ def ddp(out, store, extra=()):
                    MASTER_ADDR="127.0.0.1", MASTER_PORT=port, OMP_NUM_THREADS="1")
         procs.append(subprocess.Popen(
             [sys.executable, os.path.join(EXAMPLES, "train_pytorch.py"), "--store", store, "--data", DATA, "--epochs", "2",
-             "--batch", "16", "--workers", "1", "--out", str(out), *extra],
+             "--batch", "16", "--num-workers", "1", "--out", str(out), *extra],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     results = [(p.communicate(timeout=300), p.returncode) for p in procs]
     for (_, err), code in results:

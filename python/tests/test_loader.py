@@ -31,7 +31,8 @@ def test_batches_are_bit_identical_to_streams(cli_store, epoch, rank, world):
         assert b.epoch == header["epoch"] and b.stored_epoch == header["stored_epoch"] == epoch % 2
         assert b.position == header["position"]
         assert b.images.tobytes() == images.tobytes()
-        assert b.topk_indices.tobytes() == indices.tobytes()
+        # tdb frames carry int32 indices; the loader hands out int64 (the index dtype of Record and Chunk)
+        assert b.topk_indices.dtype == np.int64 and np.array_equal(b.topk_indices, indices)
         assert b.topk_values.tobytes() == values.tobytes()
         assert b.labels.tobytes() == labels.tobytes()
         assert b.sample_ids.tobytes() == sample_ids.tobytes()
@@ -78,7 +79,32 @@ def test_torch_tensors_share_the_batch(cli_store):
     images, indices, values, labels = batch.torch("cpu")
     assert images.shape == (8, 1, 28, 28) and images.dtype == torch.float32
     assert indices.dtype == torch.int64 and values.shape == (8, 3) and labels.dtype == torch.int64
-    assert images.data_ptr() == batch.images.ctypes.data  # zero-copy on CPU
+    # zero-copy on CPU, the int64 indices too (no conversion copy)
+    assert images.data_ptr() == batch.images.ctypes.data
+    assert indices.data_ptr() == batch.topk_indices.ctypes.data
+    assert values.data_ptr() == batch.topk_values.ctypes.data and labels.data_ptr() == batch.labels.ctypes.data
+
+
+def test_torch_indices_feed_gather_and_scatter_without_a_cast(cli_store):
+    torch = pytest.importorskip("torch")
+    batch = next(iter(tinydistill.Loader(cli_store, DATA, batch_size=8)))
+    _, indices, values, _ = batch.torch("cpu")
+    dense = torch.zeros(8, CLASSES).scatter_(1, indices, values)
+    assert torch.equal(dense.gather(1, indices), values)
+
+
+def test_record_chunk_and_batch_indices_are_all_int64(cli_store):
+    store = tinydistill.Store(cli_store)
+    batch = next(iter(tinydistill.Loader(store, DATA, batch_size=8)))
+    epoch, sample = batch.stored_epoch, int(batch.sample_ids[0])
+    record = store.record(epoch, sample)
+    chunk = next(c for c in store.iter_chunks(epoch) if sample in c.sample_ids)
+    row = int(np.flatnonzero(chunk.sample_ids == sample)[0])
+    assert record.indices.dtype == chunk.indices.dtype == batch.topk_indices.dtype == np.int64
+    assert chunk.sample_ids.dtype == batch.sample_ids.dtype == np.int64
+    # one record three ways: the batch and record() by descending probability, the chunk by ascending class
+    assert np.array_equal(record.indices, batch.topk_indices[0])
+    assert np.array_equal(np.sort(record.indices), chunk.indices[row])
 
 
 def test_a_different_dataset_is_refused_by_name(cli_store):
@@ -90,8 +116,60 @@ def test_a_different_dataset_is_refused_by_name(cli_store):
 def test_bad_options_name_the_keyword(cli_store):
     with pytest.raises(tinydistill.TinyDistillError, match="batch_size 0"):
         tinydistill.Loader(cli_store, DATA, batch_size=0)
-    with pytest.raises(tinydistill.TinyDistillError, match="workers"):
-        tinydistill.Loader(cli_store, DATA, batch_size=8, workers=0)
+    with pytest.raises(tinydistill.TinyDistillError, match="^num_workers 0: must be"):
+        tinydistill.Loader(cli_store, DATA, batch_size=8, num_workers=0)
+    with pytest.raises(tinydistill.TinyDistillError, match="^prefetch_factor 0: must be"):
+        tinydistill.Loader(cli_store, DATA, batch_size=8, prefetch_factor=0)
+    with pytest.raises(tinydistill.TinyDistillError, match="^prefetch_factor: expected an integer"):
+        tinydistill.Loader(cli_store, DATA, batch_size=8, prefetch_factor=1.5)
+
+
+def test_loader_takes_torchs_option_names_and_refuses_the_old_ones(cli_store):
+    loader = tinydistill.Loader(cli_store, DATA, batch_size=16, num_workers=1, prefetch_factor=1)
+    assert len(list(loader)) == len(loader) == 10
+    for old in ("workers", "prefetch"):
+        with pytest.raises(TypeError, match=old):
+            tinydistill.Loader(cli_store, DATA, batch_size=16, **{old: 1})
+
+
+def test_a_bad_loader_argument_is_both_a_tinydistill_error_and_a_value_error(cli_store):
+    with pytest.raises(tinydistill.TinyDistillError) as e:
+        tinydistill.Loader(cli_store, DATA, batch_size=0)
+    assert isinstance(e.value, ValueError) and isinstance(e.value, tinydistill.InvalidArgumentError)
+    assert e.value.kind == "invalid"
+    with pytest.raises(ValueError, match="num_workers"):
+        tinydistill.Loader(cli_store, DATA, batch_size=8, num_workers=0)
+    try:
+        tinydistill.Loader(cli_store, DATA, batch_size=-1)
+    except ValueError as caught:  # as it is caught in a torch loop
+        assert isinstance(caught, tinydistill.TinyDistillError)
+    else:
+        pytest.fail("batch_size=-1 was accepted")
+
+
+def test_the_loader_as_a_context_manager_closes_its_handle_on_exit(cli_store):
+    with tinydistill.Loader(cli_store, DATA, batch_size=16) as loader:
+        assert isinstance(loader, tinydistill.Loader)
+        batches = list(loader)
+        assert len(batches) == len(loader) == 10
+    assert loader._handle.pointer is None
+    with pytest.raises(tinydistill.TinyDistillError, match="closed") as e:
+        len(loader)
+    assert e.value.kind == "state"
+    with pytest.raises(tinydistill.TinyDistillError, match="closed"):
+        iter(loader).__next__()
+    # batches handed out stay valid after the loader is closed
+    again = list(tinydistill.Loader(cli_store, DATA, batch_size=16))
+    assert all(a.images.tobytes() == b.images.tobytes() and np.array_equal(a.topk_indices, b.topk_indices)
+               for a, b in zip(batches, again))
+
+
+def test_the_loader_context_manager_closes_on_an_exception(cli_store):
+    with pytest.raises(KeyboardInterrupt):
+        with tinydistill.Loader(cli_store, DATA, batch_size=16) as loader:
+            next(iter(loader))
+            raise KeyboardInterrupt
+    assert loader._handle.pointer is None
 
 
 def test_sparse_kd_loss_equals_the_trainers(cli_store):
@@ -114,7 +192,7 @@ def test_sparse_kd_loss_equals_the_trainers(cli_store):
 def test_calls_release_the_gil_so_python_threads_run_meanwhile(cli_store):
     import threading
     import time
-    loader = tinydistill.Loader(cli_store, DATA, batch_size=160, workers=1, prefetch=1, drop_last=False)
+    loader = tinydistill.Loader(cli_store, DATA, batch_size=160, num_workers=1, prefetch_factor=1, drop_last=False)
     ticks, done = [0], threading.Event()
 
     def spin():

@@ -1,8 +1,9 @@
 """Rank and world: from torch.distributed when it is initialised, else the environment, else 0 and 1."""
 import os
+from typing import Optional, Tuple
 
 
-def rank_and_world(rank=None, world=None):
+def rank_and_world(rank: Optional[int] = None, world: Optional[int] = None) -> Tuple[int, int]:
     if rank is not None and world is not None:
         return int(rank), int(world)
     r, w = 0, 1

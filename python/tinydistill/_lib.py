@@ -1,17 +1,21 @@
-"""Loads libTinyDistillC and declares its C interface (tinydistill.h, ABI version 1) for ctypes.
+"""Loads libTinyDistillC and declares its C interface (tinydistill.h, ABI version 2) for ctypes.
 
 The library is found through the TINYDISTILL_LIB environment variable (a path to the .so), else next to
-this file (where `make python` puts it). ctypes releases the GIL during every call, so decoding and
+this file (where the wheel, `make wheel`, puts it). ctypes releases the GIL during every call, so decoding and
 augmentation run while other Python threads (a GPU step) go on.
 """
+from __future__ import annotations
+
 import ctypes
 import json
 import os
+from typing import Any, Callable, Optional, cast
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 OK = 0
-ERROR_NAMES = {1: "invalid", 2: "store", 3: "failed", 4: "state"}
+ERROR_INVALID = 1
+ERROR_NAMES = {ERROR_INVALID: "invalid", 2: "store", 3: "failed", 4: "state"}
 PIXELS_FLOAT32 = 0
 PIXELS_UINT8 = 1
 
@@ -21,18 +25,30 @@ class TinyDistillError(Exception):
 
     `kind` is one of "invalid" (an option or argument), "store" (a missing, corrupt or refused store),
     "failed" (the work failed) or "state" (a call out of order, such as a write to a closed stage).
+    Errors of kind "invalid" are raised as its subclass InvalidArgumentError, also a ValueError.
     """
 
-    def __init__(self, message, kind="failed"):
+    kind: str
+
+    def __init__(self, message: str, kind: str = "failed") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class InvalidArgumentError(TinyDistillError, ValueError):
+    """An option or argument is wrong (kind "invalid"): the core's TINYDISTILL_ERROR_INVALID, or an
+    argument the package refuses before the call (a shape, a state_dict of other settings). Both a
+    TinyDistillError and a ValueError, so `except ValueError` catches it as it would in numpy or torch."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "invalid")
 
 
 class ChunkView(ctypes.Structure):
     _fields_ = [
         ("epoch", ctypes.c_int64), ("records", ctypes.c_int64), ("k", ctypes.c_int64),
-        ("sample_ids", ctypes.POINTER(ctypes.c_uint32)), ("seeds", ctypes.POINTER(ctypes.c_uint64)),
-        ("indices", ctypes.POINTER(ctypes.c_uint32)), ("values", ctypes.POINTER(ctypes.c_float)),
+        ("sample_ids", ctypes.POINTER(ctypes.c_int64)), ("seeds", ctypes.POINTER(ctypes.c_uint64)),
+        ("indices", ctypes.POINTER(ctypes.c_int64)), ("values", ctypes.POINTER(ctypes.c_float)),
     ]
 
 
@@ -51,7 +67,7 @@ class BatchView(ctypes.Structure):
         ("epoch", ctypes.c_int64), ("stored_epoch", ctypes.c_int64), ("position", ctypes.c_int64),
         ("rows", ctypes.c_int64), ("channels", ctypes.c_int64), ("height", ctypes.c_int64), ("width", ctypes.c_int64),
         ("k", ctypes.c_int64),
-        ("images", ctypes.POINTER(ctypes.c_float)), ("indices", ctypes.POINTER(ctypes.c_int32)),
+        ("images", ctypes.POINTER(ctypes.c_float)), ("indices", ctypes.POINTER(ctypes.c_int64)),
         ("values", ctypes.POINTER(ctypes.c_float)), ("labels", ctypes.POINTER(ctypes.c_int64)),
         ("sample_ids", ctypes.POINTER(ctypes.c_int64)), ("seeds", ctypes.POINTER(ctypes.c_uint64)),
     ]
@@ -98,24 +114,25 @@ _SIGNATURES = {
     "tinydistill_stream_free": (None, [_p]),
     "tinydistill_batch_view_get": (_i32, [_p, ctypes.POINTER(BatchView)]),
     "tinydistill_batch_free": (None, [_p]),
+    "tinydistill_verify": (_i32, [_str, _strp]),
 }
 
 
-def _find():
+def _find() -> str:
     path = os.environ.get("TINYDISTILL_LIB")
     if path:
         if not os.path.isfile(path):
-            raise TinyDistillError(f"TINYDISTILL_LIB={path}: no such file; point it at libTinyDistillC.so", "invalid")
+            raise InvalidArgumentError(f"TINYDISTILL_LIB={path}: no such file; point it at libTinyDistillC.so")
         return path
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libTinyDistillC.so")
     if os.path.isfile(here):
         return here
     raise TinyDistillError(
-        "libTinyDistillC.so not found: run `make python` in the TinyDistill checkout (it builds the library and "
-        "copies it into python/tinydistill/), or set TINYDISTILL_LIB to the library's path", "invalid")
+        "libTinyDistillC.so not found: install the wheel (`make wheel` in the TinyDistill checkout writes it to dist/; "
+        "pip install dist/tinydistill-*.whl), or set TINYDISTILL_LIB to the library's path", "failed")
 
 
-def _load():
+def _load() -> ctypes.CDLL:
     lib = ctypes.CDLL(_find())
     for name, (restype, argtypes) in _SIGNATURES.items():
         fn = getattr(lib, name)
@@ -123,21 +140,25 @@ def _load():
         fn.argtypes = argtypes
     version = lib.tinydistill_abi_version()
     if version != ABI_VERSION:
-        raise TinyDistillError(f"libTinyDistillC speaks ABI version {version}; this package needs {ABI_VERSION}", "invalid")
+        raise TinyDistillError(f"libTinyDistillC speaks ABI version {version}; this package needs {ABI_VERSION}", "failed")
     return lib
 
 
 lib = _load()
 
 
-def check(status):
-    """Raises TinyDistillError with the core's message unless `status` is OK."""
+def check(status: int) -> None:
+    """Raises TinyDistillError with the core's message unless `status` is OK: InvalidArgumentError for
+    TINYDISTILL_ERROR_INVALID, else a TinyDistillError of the status's kind."""
     if status != OK:
         message = lib.tinydistill_last_error()
-        raise TinyDistillError(message.decode() if message else f"tinydistill error {status}", ERROR_NAMES.get(status, "failed"))
+        text = message.decode() if message else f"tinydistill error {status}"
+        if status == ERROR_INVALID:
+            raise InvalidArgumentError(text)
+        raise TinyDistillError(text, ERROR_NAMES.get(status, "failed"))
 
 
-def take_string(pointer):
+def take_string(pointer: Optional[int]) -> Optional[str]:
     """The library string behind a void pointer, released after reading."""
     if not pointer:
         return None
@@ -147,8 +168,8 @@ def take_string(pointer):
         lib.tinydistill_string_free(pointer)
 
 
-def call_json(fn, handle):
+def call_json(fn: Callable[..., int], handle: Optional[int]) -> Any:
     """Calls a `(handle, char **json)` function and returns the parsed JSON."""
     out = ctypes.c_void_p()
     check(fn(handle, ctypes.byref(out)))
-    return json.loads(take_string(out.value))
+    return json.loads(cast(str, take_string(out.value)))

@@ -1,21 +1,37 @@
 """The teacher stage: precompute with any teacher the caller runs (a PyTorch nn.Module on any device)."""
+from __future__ import annotations
+
 import ctypes
 import json
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Literal, Mapping, Optional, Tuple, Type, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
-from ._arrays import floats, int64s, open_with_options, pointer, view
+from ._arrays import ArrayLike, PathLike, floats, int64s, open_with_options, pointer, view
 from ._distributed import rank_and_world
-from ._lib import PIXELS_UINT8, StageBatch, TinyDistillError, call_json, check, lib, take_string
+from ._lib import PIXELS_UINT8, InvalidArgumentError, StageBatch, TinyDistillError, call_json, check, lib, take_string
+
+if TYPE_CHECKING:
+    import torch
 
 
 class TeacherBatch:
     """A batch of augmented images for the teacher. `pixels` is float32 [n, C, H, W] normalised with the
     policy's mean and std (random erasing applied: exactly what the student will see), or uint8
     [n, H, W, C] before normalisation when the stage was opened with pixels="uint8". `valid` is False for
-    rows whose sample could not be read; the stage records those as failures whatever is written."""
+    rows whose sample could not be read; the stage records those as failures whatever is written.
+    epochs, sample_ids and labels (-1: none) are int64 [n], seeds uint64 [n]."""
 
-    def __init__(self, token, view_struct):
+    pixels: Optional[npt.NDArray[Any]]
+    epochs: npt.NDArray[np.int64]
+    sample_ids: npt.NDArray[np.int64]
+    seeds: npt.NDArray[np.uint64]
+    labels: npt.NDArray[np.int64]
+    valid: npt.NDArray[np.bool_]
+
+    def __init__(self, token: int, view_struct: StageBatch) -> None:
         v = view_struct
         n = v.rows
         self._token = token
@@ -31,10 +47,10 @@ class TeacherBatch:
         else:
             self.pixels = view(v.pixels, (n, v.channels, v.height, v.width), np.float32, None).copy()
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.sample_ids)
 
-    def torch(self, device="cpu", pin_memory=False):
+    def torch(self, device: Union[str, torch.device] = "cpu", pin_memory: bool = False) -> torch.Tensor:
         """The pixels as a torch tensor on `device`."""
         import torch
         t = torch.from_numpy(self.pixels)
@@ -62,18 +78,28 @@ class TeacherStage:
     torch.distributed's, else RANK/WORLD_SIZE, else 0 and 1.
     """
 
-    def __init__(self, out, data, policy=None, topk=None, epochs=None, seed=0, codec="fp16", rank=None, world=None,
-                 teacher_info=None, batch_size=64, threads=2, pixels="float32", chunk_records=4096,
-                 compression_level=1, exclude=None, max_store_bytes=None):
+    info: Dict[str, Any]
+    out: str
+    summary: Optional[Dict[str, Any]]
+    _current: Optional[int]
+
+    def __init__(self, out: PathLike, data: PathLike, policy: Union[PathLike, Mapping[str, Any], None] = None,
+                 topk: Optional[int] = None, epochs: Optional[int] = None, seed: int = 0,
+                 codec: Literal["fp16", "q8"] = "fp16", rank: Optional[int] = None, world: Optional[int] = None,
+                 teacher_info: Optional[Mapping[str, Any]] = None, batch_size: int = 64, threads: int = 2,
+                 pixels: Literal["float32", "uint8"] = "float32", chunk_records: int = 4096,
+                 compression_level: int = 1, exclude: Optional[PathLike] = None,
+                 max_store_bytes: Optional[int] = None) -> None:
         if teacher_info is None:
-            raise TinyDistillError("teacher_info: required: {'name': ..., 'digest': ..., 'num_classes': ...}", "invalid")
+            raise InvalidArgumentError("teacher_info: required: {'name': ..., 'digest': ..., 'num_classes': ...}")
         rank, world = rank_and_world(rank, world)
         options = {"out": str(out), "data": str(data), "topk": topk, "epochs": epochs, "seed": seed, "codec": codec,
                    "rank": rank, "world": world, "teacher": dict(teacher_info), "batch_size": batch_size,
                    "threads": threads, "pixels": pixels, "chunk_records": chunk_records,
-                   "compression_level": compression_level, "exclude": exclude, "max_store_bytes": max_store_bytes}
-        if isinstance(policy, dict):
-            options["policy_json"] = json.dumps(policy)
+                   "compression_level": compression_level, "exclude": None if exclude is None else str(exclude),
+                   "max_store_bytes": max_store_bytes}
+        if isinstance(policy, Mapping):
+            options["policy_json"] = json.dumps(dict(policy))
         elif policy is not None:
             options["policy"] = str(policy)
         self._handle = open_with_options(lib.tinydistill_stage_open, lib.tinydistill_stage_free, options)
@@ -84,27 +110,27 @@ class TeacherStage:
         self.summary = None
 
     @property
-    def num_classes(self):
+    def num_classes(self) -> int:
         return self.info["num_classes"]
 
     @property
-    def k(self):
+    def k(self) -> int:
         return self.info["topk"]
 
     @property
-    def metadata(self):
+    def metadata(self) -> Dict[str, Any]:
         return self.info["metadata"]
 
-    def __len__(self):
+    def __len__(self) -> int:
         """Rows this run has to write."""
         return self.info["total"]
 
-    def _pointer(self):
+    def _pointer(self) -> int:
         if not self._handle.pointer:
             raise TinyDistillError(f"{self.out}: the stage is closed", "state")
         return self._handle.pointer
 
-    def next(self):
+    def next(self) -> Optional[TeacherBatch]:
         """The next batch, or None when the work is done."""
         has, v = ctypes.c_int32(), StageBatch()
         check(lib.tinydistill_stage_next(self._pointer(), ctypes.byref(has), ctypes.byref(v)))
@@ -115,14 +141,15 @@ class TeacherStage:
         self._current = self._tokens
         return TeacherBatch(self._tokens, v)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[TeacherBatch]:
         while True:
             batch = self.next()
             if batch is None:
                 return
             yield batch
 
-    def write(self, batch, probs=None, logits=None, topk=None):
+    def write(self, batch: TeacherBatch, probs: Optional[ArrayLike] = None, logits: Optional[ArrayLike] = None,
+              topk: Optional[Tuple[ArrayLike, ArrayLike]] = None) -> None:
         """Stores the teacher's output for `batch`: probabilities [n, C], logits [n, C] or
         topk=(indices [n, K], values [n, K]). Numpy arrays or torch tensors on any device."""
         pointer_ = self._pointer()
@@ -130,7 +157,7 @@ class TeacherStage:
             raise TinyDistillError("write: this batch is not the one the stage handed out last", "state")
         given = [x is not None for x in (probs, logits, topk)]
         if sum(given) != 1:
-            raise TinyDistillError("write: give exactly one of probs, logits or topk=(indices, values)", "invalid")
+            raise InvalidArgumentError("write: give exactly one of probs, logits or topk=(indices, values)")
         n, c, k = len(batch), self.num_classes, self.k
         if topk is not None:
             indices, values = topk
@@ -138,27 +165,28 @@ class TeacherStage:
             check(lib.tinydistill_stage_write_topk(pointer_, pointer(idx, ctypes.c_int64), pointer(val, ctypes.c_float), n, k))
         else:
             name = "probs" if probs is not None else "logits"
-            a = floats(probs if probs is not None else logits, name)
+            a = floats(cast(ArrayLike, probs if probs is not None else logits), name)
             if a.ndim != 2:
-                raise TinyDistillError(f"{name}: shape {a.shape}, expected ({n}, {c})", "invalid")
+                raise InvalidArgumentError(f"{name}: shape {a.shape}, expected ({n}, {c})")
             fn = lib.tinydistill_stage_write_probs if probs is not None else lib.tinydistill_stage_write_logits
             check(fn(pointer_, pointer(a, ctypes.c_float), a.shape[0], a.shape[1]))
         self._current = None
 
-    def close(self):
+    def close(self) -> Optional[Dict[str, Any]]:
         """Closes the store and returns the run's summary (as `precompute --json` prints it)."""
         if not self._handle.pointer:
             return self.summary
         out = ctypes.c_void_p()
         try:
             check(lib.tinydistill_stage_close(self._handle.pointer, ctypes.byref(out)))
-            self.summary = json.loads(take_string(out.value))
+            self.summary = json.loads(cast(str, take_string(out.value)))
         finally:
             self._handle.release()
         return self.summary
 
-    def __enter__(self):
+    def __enter__(self) -> TeacherStage:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> None:
         self.close()

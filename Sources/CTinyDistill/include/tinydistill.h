@@ -1,5 +1,5 @@
 /*
- * tinydistill.h: the C interface of libTinyDistillC, version 1.
+ * tinydistill.h: the C interface of libTinyDistillC, version 2.
  *
  * A thin, versioned layer over the Swift library for callers in other languages (the Python package
  * `tinydistill` loads it with ctypes). Three things are exposed:
@@ -33,6 +33,8 @@ extern "C" {
 #endif
 
 /* The version of this interface; tinydistill_abi_version() returns the library's. */
+/* 2: class indices (and chunk sample ids) are int64 in the chunk and batch views; tinydistill_verify; the
+ * loader's options num_workers and prefetch_factor (were workers and prefetch). */
 #define TINYDISTILL_ABI_VERSION 2
 
 /* Status codes. */
@@ -172,13 +174,23 @@ int32_t tinydistill_stage_close(tinydistill_stage *stage, char **summary_json);
 /* Releases the stage, closing the store as "interrupted" if it is still open. */
 void tinydistill_stage_free(tinydistill_stage *stage);
 
+/* ---- Verification without a model ---- */
+
+/* Checks a store (or shard set) as `tinydistill verify` does without a model teacher: SQLite's structure,
+ * every chunk and record, coverage against the samples and recorded failures, and with "data" the
+ * dataset's fingerprint and the stored policy; with "teacher": "synthetic:C" it also replays the picked
+ * records. Options (JSON object): "stores" (array of paths, required), "data", "teacher", "sample"
+ * (records to replay, default 256), "all" (replay every record), "batch_size" (default 64). Problems found
+ * are in the report (the `verify --json` document, released with tinydistill_string_free), not an error. */
+int32_t tinydistill_verify(const char *options_json, char **report_json);
+
 /* ---- The loader ---- */
 
 /* Opens a loader. Options (JSON object):
  *   "stores" (array of strings, required): files, shard folders or globs;
  *   "data" (string, required): the dataset the store indexes;
  *   "batch_size" (int, required); "seed" (int, default 0); "rank", "world" (int, default 0 and 1);
- *   "workers" (int, default 2); "prefetch" (int, default 2); "shuffle_chunks" (int, default 8);
+ *   "num_workers" (int, default 2); "prefetch_factor" (int, default 2); "shuffle_chunks" (int, default 8);
  *   "drop_last" (bool, default true); "exclude" (string). */
 int32_t tinydistill_loader_open(const char *options_json, tinydistill_loader **out);
 void tinydistill_loader_free(tinydistill_loader *loader);
