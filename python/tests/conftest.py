@@ -2,6 +2,11 @@
 
 Everything comes from the repository: the TorchScript teacher is ModelsTests' fixture, the data is
 `synthetic-images` (generated from a seed), so no file outside the checkout is read.
+
+By default the tests import the package from python/ with the debug library (TINYDISTILL_LIB). With
+TINYDISTILL_INSTALLED=1 they test the package installed in the running interpreter instead (the wheel,
+as scripts/check-pytorch2 does beside PyTorch 2.x): nothing is put on sys.path or PYTHONPATH, and LIB is
+the library inside the installed package.
 """
 import json
 import os
@@ -12,15 +17,31 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("TINYDISTILL_CLI", os.path.join(ROOT, ".build", "debug", "tinydistill"))
-os.environ.setdefault("TINYDISTILL_LIB", os.path.join(ROOT, ".build", "debug", "libTinyDistillC.so"))
-sys.path.insert(0, os.path.join(ROOT, "python"))
+INSTALLED = os.environ.get("TINYDISTILL_INSTALLED") == "1"
+if INSTALLED:
+    os.environ.pop("TINYDISTILL_LIB", None)
+    import tinydistill as _installed
+    LIB = os.path.join(os.path.dirname(_installed.__file__), "libTinyDistillC.so")
+    if "site-packages" not in LIB:
+        raise RuntimeError(f"TINYDISTILL_INSTALLED=1 but tinydistill comes from {LIB}, not an installed package")
+else:
+    LIB = os.environ.setdefault("TINYDISTILL_LIB", os.path.join(ROOT, ".build", "debug", "libTinyDistillC.so"))
+    sys.path.insert(0, os.path.join(ROOT, "python"))
 
 TEACHER_PT = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures", "tiny-teacher.pt")
 DATA = "synthetic-images:160:28x28x1"
 CLASSES = 10
 
-if not os.path.isfile(BIN) or not os.path.isfile(os.environ["TINYDISTILL_LIB"]):
-    raise RuntimeError(f"build first (make build): need {BIN} and {os.environ['TINYDISTILL_LIB']}")
+if not os.path.isfile(BIN) or not os.path.isfile(LIB):
+    raise RuntimeError(f"build first (make build): need {BIN} and {LIB}")
+
+
+def child_env(**extra):
+    """The environment for a Python child process that imports the package under test."""
+    env = dict(os.environ, **extra)
+    if not INSTALLED:
+        env["PYTHONPATH"] = os.path.join(ROOT, "python")
+    return env
 
 
 def policy(erasing=True):

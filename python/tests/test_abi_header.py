@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import DATA, LIB, ROOT
 
 HEADER_DIR = os.path.join(ROOT, "Sources", "CTinyDistill", "include")
 
@@ -15,7 +15,7 @@ def test_a_c_program_built_with_the_header_reads_a_store(cli_store, tmp_path):
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         pytest.fail("no C compiler (cc/gcc) on PATH: install build-essential (scripts/bootstrap does)")
-    lib = os.environ["TINYDISTILL_LIB"]
+    lib = LIB
     exe = tmp_path / "abi_smoke"
     subprocess.run([cc, "-std=c11", "-Wall", "-Werror", "-I", HEADER_DIR, os.path.join(os.path.dirname(__file__), "abi_smoke.c"),
                     "-o", str(exe), lib, "-Wl,-rpath," + os.path.dirname(os.path.abspath(lib))], check=True)

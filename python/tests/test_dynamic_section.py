@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from conftest import BIN, ROOT
+from conftest import BIN, LIB, ROOT
 
 CHECK = os.path.join(ROOT, "scripts", "check-dynamic-section.py")
 
@@ -15,7 +15,7 @@ def run_check(*paths):
 
 
 def test_the_built_library_needs_no_libtorch_c10_or_gloo():
-    r = run_check(os.environ["TINYDISTILL_LIB"])
+    r = run_check(LIB)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("ok: ")
 

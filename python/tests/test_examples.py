@@ -11,14 +11,14 @@ import time
 import pytest
 
 import tinydistill
-from conftest import DATA, ROOT, TEACHER_PT, digest
+from conftest import DATA, ROOT, TEACHER_PT, child_env, digest
 
 torch = pytest.importorskip("torch")
 EXAMPLES = os.path.join(ROOT, "examples")
 
 
 def run(args, env=None, timeout=300):
-    full = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), **(env or {}))
+    full = child_env(**(env or {}))
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=full)
 
 
@@ -46,7 +46,7 @@ def test_precompute_example_writes_the_clis_records(cli_store, policy_file, tmp_
 def test_precompute_example_stops_on_sigint_and_resumes(policy_file, tmp_path, cli_store):
     total = 6000
     out = tmp_path / "int.tdstore"
-    full = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    full = child_env()
     args = [sys.executable, os.path.join(EXAMPLES, "precompute_pytorch.py"), "--torchscript", TEACHER_PT, "--num-classes",
             "10", "--data", f"synthetic-images:{total}:28x28x1", "--policy", policy_file, "--topk", "3", "--epochs", "1",
             "--batch", "16", "--out", str(out)]
@@ -81,7 +81,7 @@ def ddp(out, store, extra=()):
     port = str(free_port())
     procs = []
     for rank in range(2):
-        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), RANK=str(rank), WORLD_SIZE="2",
+        env = child_env(RANK=str(rank), WORLD_SIZE="2",
                    MASTER_ADDR="127.0.0.1", MASTER_PORT=port, OMP_NUM_THREADS="1")
         procs.append(subprocess.Popen(
             [sys.executable, os.path.join(EXAMPLES, "train_pytorch.py"), "--store", store, "--data", DATA, "--epochs", "2",

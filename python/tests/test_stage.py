@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinydistill
-from conftest import BIN, CLASSES, DATA, TEACHER_PT, cli, digest, policy
+from conftest import BIN, CLASSES, DATA, TEACHER_PT, child_env, cli, digest, policy
 
 INFO = {"name": "tiny-teacher.pt", "digest": "sha256:test", "num_classes": CLASSES}
 
@@ -171,7 +171,7 @@ def test_truncating_a_store_gives_the_records_of_a_precompute_at_the_smaller_k(c
     out = tmp_path / "k1-truncated.tdstore"
     script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "truncate-topk.py")
     r = subprocess.run([sys.executable, script, cli_store, DATA, "1", str(out)], capture_output=True, text=True,
-                       env=dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..")), timeout=300)
+                       env=child_env(), timeout=300)
     assert r.returncode == 0, r.stderr
     a, b, full = tinydistill.Store(str(small)), tinydistill.Store(str(out)), tinydistill.Store(cli_store)
     ties = 0
@@ -237,6 +237,6 @@ for trial in range(300):
 print(errors)
 '''
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.tdstore")], capture_output=True, text=True,
-                       timeout=300, env=dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..")))
+                       timeout=300, env=child_env())
     assert r.returncode == 0, r.stderr[-2000:]
     assert int(r.stdout) > 100  # most of these are refused, each with a message
