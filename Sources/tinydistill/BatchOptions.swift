@@ -1,7 +1,7 @@
 import ArgumentParser
 import DataPipeline
 
-/// `--batch`, with the one limit every job accepts (`Pipeline.Settings.batchRange`) and the default of
+/// `--batch`, with the one limit every job accepts (`DataPipeline.Settings.batchRange`) and the default of
 /// the command that uses it.
 struct BatchOptions<Command: BatchDefaults>: ParsableArguments {
     @Option(help: "Rows per batch (\(Settings.batchRange.lowerBound)…\(Settings.batchRange.upperBound)).")

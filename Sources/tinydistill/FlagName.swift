@@ -1,5 +1,5 @@
 /// Maps the library's option fields (`topK`, `onlineTeacher`) to this tool's flags (`--topk`,
-/// `--online-teacher`), so that errors raised by Pipeline name what the user typed.
+/// `--online-teacher`), so that errors raised by DataPipeline and ModelJobs name what the user typed.
 enum FlagName {
     /// Fields whose flag is not their kebab-cased name.
     static let exceptions: [String: String] = [

@@ -3,7 +3,7 @@ import Foundation
 import DataPipeline
 
 /// `--threads` (default: one per core), with the one limit every job accepts
-/// (`Pipeline.Settings.threadRange`).
+/// (`DataPipeline.Settings.threadRange`).
 struct ThreadOptions<Command: ThreadDefaults>: ParsableArguments {
     @Option(help: ArgumentHelp(Command.threadsHelp))
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount

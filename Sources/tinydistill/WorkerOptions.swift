@@ -2,7 +2,7 @@ import ArgumentParser
 import DataPipeline
 
 /// `--workers`: the threads that decode and augment images for the loader, with the one limit every job
-/// accepts (`Pipeline.Settings.threadRange`) and the default of the command that uses it.
+/// accepts (`DataPipeline.Settings.threadRange`) and the default of the command that uses it.
 struct WorkerOptions<Command: WorkerDefaults>: ParsableArguments {
     @Option(help: "Decode/augment threads.")
     var workers: Int = Command.defaultWorkers

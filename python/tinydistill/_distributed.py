@@ -1,5 +1,6 @@
 """Rank and world: from torch.distributed when it is initialised, else the environment, else 0 and 1."""
 import os
+import sys
 from typing import Optional, Tuple
 
 
@@ -8,8 +9,9 @@ def rank_and_world(rank: Optional[int] = None, world: Optional[int] = None) -> T
         return int(rank), int(world)
     r, w = 0, 1
     try:
-        import torch.distributed as dist
-        if dist.is_available() and dist.is_initialized():
+        # A process group exists only where torch.distributed was imported: never import torch just to ask.
+        dist = sys.modules.get("torch.distributed")
+        if dist is not None and dist.is_available() and dist.is_initialized():
             r, w = dist.get_rank(), dist.get_world_size()
         else:
             raise ImportError
