@@ -19,18 +19,32 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         public var fusedInference: Bool?
         /// Whether the teacher ran fused (stores without the field ran unfused).
         public var ranFused: Bool { fusedInference ?? false }
+        /// The teacher's class names, class i at index i, when they are known (a caller's `class_names`,
+        /// `precompute --teacher-classes`); nil in stores without them, whose names are unknown.
+        public var classNames: [String]?
+        /// `sha256:<hex>` of the class names (``classNamesDigest(_:)``), with them.
+        public var classNamesDigest: String?
         /// Creates a teacher description.
-        public init(architecture: String, weightsHash: String, inputChannels: Int? = nil, fusedInference: Bool? = nil) {
+        public init(architecture: String, weightsHash: String, inputChannels: Int? = nil, fusedInference: Bool? = nil,
+                    classNames: [String]? = nil) {
             self.architecture = architecture
             self.weightsHash = weightsHash
             self.inputChannels = inputChannels
             self.fusedInference = fusedInference
+            self.classNames = classNames
+            classNamesDigest = classNames.map(Self.classNamesDigest)
+        }
+        /// `sha256:` and the SHA-256 of the names, each followed by a newline (UTF-8).
+        public static func classNamesDigest(_ names: [String]) -> String {
+            "sha256:" + SHA256.hex(Array(names.map { $0 + "\n" }.joined().utf8))
         }
         enum CodingKeys: String, CodingKey {
             case architecture
             case weightsHash = "weights_hash"
             case inputChannels = "input_channels"
             case fusedInference = "fused_inference"
+            case classNames = "class_names"
+            case classNamesDigest = "class_names_digest"
         }
     }
 
@@ -225,6 +239,7 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         cmp("teacher architecture", teacher.architecture, other.teacher.architecture)
         cmp("teacher weights hash", teacher.weightsHash, other.teacher.weightsHash)
         cmp("teacher fused inference", teacher.ranFused, other.teacher.ranFused)
+        cmp("teacher class names", teacher.classNamesDigest ?? "none (unknown)", other.teacher.classNamesDigest ?? "none (unknown)")
         cmp("augmentation policy hash", policyHash ?? "none", other.policyHash ?? "none")
         cmp("dataset source", dataset.source, other.dataset.source)
         cmp("dataset sample count", dataset.sampleCount, other.dataset.sampleCount)

@@ -38,7 +38,7 @@ struct ABIFailure: Error {
 enum ABIKey {
     static let exceptions: [String: String] = [
         "topK": "topk", "batch": "batch_size", "storePaths": "stores", "teacherName": "teacher.name",
-        "teacherDigest": "teacher.digest", "numClasses": "teacher.num_classes", "channels": "teacher.channels",
+        "teacherDigest": "teacher.digest", "numClasses": "teacher.num_classes", "classNames": "teacher.class_names", "channels": "teacher.channels",
         "policyJSON": "policy_json", "workers": "num_workers", "prefetch": "prefetch_factor",
     ]
 

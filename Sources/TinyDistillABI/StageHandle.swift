@@ -26,9 +26,10 @@ final class StageHandle {
         let fn = "tinydistill_stage_open"
         let o = try ABIOptions(json, function: fn, keys: keys)
         guard let t = try o.object("teacher") else {
-            throw .invalid("teacher: required by \(fn): {\"name\", \"digest\", \"num_classes\"[, \"channels\"]}")
+            throw .invalid("teacher: required by \(fn): {\"name\", \"digest\", \"num_classes\" or \"class_names\"[, \"channels\"]}")
         }
-        let to = try ABIOptions(object: t, name: "teacher", function: fn, keys: ["name", "digest", "num_classes", "channels"])
+        let to = try ABIOptions(object: t, name: "teacher", function: fn,
+                                keys: ["name", "digest", "num_classes", "class_names", "channels"])
         let pixels: TeacherInput
         switch try o.string("pixels") ?? "float32" {
         case "float32": pixels = .planes
@@ -42,7 +43,7 @@ final class StageHandle {
         case let other: throw .invalid("codec \"\(other)\": give \"fp16\" or \"q8\"")
         }
         let name = try to.requiredString("name"), digest = try to.requiredString("digest")
-        let classes = try to.requiredInt("num_classes"), channels = try to.int("channels")
+        let classes = try to.int("num_classes"), channels = try to.int("channels"), names = try to.strings("class_names")
         var options = PrecomputeOptions(
             data: try o.requiredString("data"), teacher: "caller", epochs: try o.requiredInt("epochs"),
             topK: try o.requiredInt("topk"), codec: codec, seed: try o.seed("seed") ?? 0, out: try o.requiredString("out"),
@@ -54,7 +55,8 @@ final class StageHandle {
         options.exclude = try o.string("exclude")
         options.maxStoreBytes = try o.int("max_store_bytes")
         do throws(PipelineError) {
-            let teacher = try CallerTeacher(name: name, digest: digest, numClasses: classes, channels: channels, pixels: pixels)
+            let teacher = try CallerTeacher(name: name, digest: digest, numClasses: classes, channels: channels, pixels: pixels,
+                                            classNames: names)
             return StageHandle(try TeacherStage(options: options, teacher: teacher))
         } catch {
             throw ABIFailure(error)

@@ -272,6 +272,9 @@ struct InspectCommand: ParsableCommand {
         rows.append(("store", r.path))
         rows.append(("format", "v\(m.formatVersion), codec \(m.valueCodec.rawValue), K=\(m.topK), C=\(m.numClasses), \(m.chunkRecords) records/chunk"))
         rows.append(("teacher", "\(m.teacher.architecture) (weights \(m.teacher.weightsHash))"))
+        rows.append(("teacher classes", m.teacher.classNames.map { names in
+            "\(names.count) named (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : ""); \(m.teacher.classNamesDigest ?? ""))"
+        } ?? "names unknown"))
         rows.append(("dataset", "\(m.dataset.source): \(m.dataset.sampleCount) samples, fingerprint \(m.dataset.fingerprint)"))
         if let e = m.exclusion {
             rows.append(("excluded", "\(e.samples) samples per epoch, listed in \(e.file) (ids \(e.hash)); each is a recorded failure"))

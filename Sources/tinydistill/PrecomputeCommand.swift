@@ -81,6 +81,9 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "A file of sample keys to leave out (one per line; inspect --label-noise --out writes one); recorded in the store.")
     var exclude: String?
 
+    @Option(help: "A file of the teacher's class names, class 0 first (one per line, or a JSON array), for a teacher that does not carry them: recorded in the store, and compared with the dataset's class names, which must be the same in the same order.")
+    var teacherClasses: String?
+
     @Option(help: "Number of epochs to precompute.")
     var epochs: Int
 
@@ -123,6 +126,7 @@ struct PrecomputeCommand: ParsableCommand {
         opts.maxStoreBytes = maxStoreBytes
         opts.fusedTeacher = !unfused
         opts.exclude = exclude
+        opts.teacherClasses = teacherClasses
         let job = PrecomputeJob(options: opts, teachers: ModelTeachers())
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }

@@ -75,7 +75,10 @@ class TeacherStage:
     block (or `close()`) closes the store: "finished" when every row was written, else "interrupted", and
     opening the same settings again resumes it. Settings that differ from an existing store's are refused.
     `policy` is a policy file or a dict (None: the TinyViT recipe at 224). rank/world default to
-    torch.distributed's, else RANK/WORLD_SIZE, else 0 and 1.
+    torch.distributed's, else RANK/WORLD_SIZE, else 0 and 1. `teacher_info` holds "name", "digest" and
+    "num_classes" or "class_names" (the teacher's class names, class 0 first: recorded in the store, and
+    compared with the dataset's, which must be the same names in the same order; with them "num_classes"
+    may be left out), and optionally "channels".
     """
 
     info: Dict[str, Any]
@@ -91,7 +94,8 @@ class TeacherStage:
                  compression_level: int = 1, exclude: Optional[PathLike] = None,
                  max_store_bytes: Optional[int] = None) -> None:
         if teacher_info is None:
-            raise InvalidArgumentError("teacher_info: required: {'name': ..., 'digest': ..., 'num_classes': ...}")
+            raise InvalidArgumentError("teacher_info: required: {'name': ..., 'digest': ..., 'num_classes': ... "
+                                       "and/or 'class_names': [...]}")
         rank, world = rank_and_world(rank, world)
         options = {"out": str(out), "data": str(data), "topk": topk, "epochs": epochs, "seed": seed, "codec": codec,
                    "rank": rank, "world": world, "teacher": dict(teacher_info), "batch_size": batch_size,

@@ -46,6 +46,9 @@ public struct PrecomputeOptions: Sendable {
     /// A file of sample keys to leave out (``SampleExclusion``): recorded in the metadata and, per epoch,
     /// in the failures table; a resume must use the same exclusion.
     public var exclude: String?
+    /// A file of the teacher's class names (``TeacherClassNames/load(path:count:field:)``), for a teacher
+    /// that does not carry them: recorded in the store and compared with the dataset's names.
+    public var teacherClasses: String?
 
     /// Creates options.
     public init(

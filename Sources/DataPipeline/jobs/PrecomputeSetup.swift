@@ -46,8 +46,17 @@ struct PrecomputeSetup {
             channels = teacher.inputChannels ?? firstChannels
         }
         try Self.check(topK: o.topK, classes: teacher.numClasses)
-        try Self.checkLabels(source, classes: teacher.numClasses, data: o.data)
         var teacherMeta = teacher.metadata
+        if let path = o.teacherClasses {
+            guard teacherMeta.classNames == nil else {
+                throw .invalid(field: "teacherClasses", value: path, why: "the teacher already carries its class names; give them once")
+            }
+            teacherMeta = .init(architecture: teacherMeta.architecture, weightsHash: teacherMeta.weightsHash,
+                                inputChannels: teacherMeta.inputChannels, fusedInference: teacherMeta.fusedInference,
+                                classNames: try TeacherClassNames.load(path: path, count: teacher.numClasses))
+        }
+        if let names = teacherMeta.classNames { try TeacherClassNames.compare(teacher: names, source: source, data: o.data) }
+        try Self.checkLabels(source, classes: teacher.numClasses, data: o.data)
         if policy != nil { teacherMeta.inputChannels = channels }
         var exclusion: SampleExclusion?
         if let path = o.exclude {

@@ -13,14 +13,19 @@ public struct CallerTeacher: Teacher {
 
     /// A teacher of `numClasses` classes named `name` with weights digest `digest`, reading `channels`
     /// channels (nil: the dataset's own) as normalised float32 planes or, with `pixels`, uint8 pixels.
-    /// Errors name the field at fault.
-    public init(name: String, digest: String, numClasses: Int, channels: Int? = nil,
-                pixels: TeacherInput = .planes) throws(PipelineError) {
+    /// `classNames`, when given, are recorded in the store and compared with the dataset's; the class
+    /// count may then be left out (nil), else it must equal their count. Errors name the field at fault.
+    public init(name: String, digest: String, numClasses: Int?, channels: Int? = nil,
+                pixels: TeacherInput = .planes, classNames: [String]? = nil) throws(PipelineError) {
         guard !name.isEmpty, name.utf8.count <= 256 else {
             throw .invalid(field: "teacherName", value: name, why: "give a name of 1…256 bytes (for example the model's class and config)")
         }
         guard !digest.isEmpty, digest.utf8.count <= 256 else {
             throw .invalid(field: "teacherDigest", value: digest, why: "give a digest of the weights of 1…256 bytes (for example a SHA-256)")
+        }
+        if let classNames { try TeacherClassNames.check(classNames, field: "classNames", value: "\(classNames.count) names", count: numClasses) }
+        guard let numClasses = numClasses ?? classNames?.count else {
+            throw .invalid(field: "numClasses", value: "none", why: "give the teacher's class count or its class names")
         }
         guard numClasses >= 2, numClasses <= 1 << 24 else {
             throw .invalid(field: "numClasses", value: "\(numClasses)", why: "a teacher has 2…16,777,216 classes")
@@ -34,7 +39,7 @@ public struct CallerTeacher: Teacher {
         self.numClasses = numClasses
         inputChannels = channels
         input = pixels
-        metadata = .init(architecture: "caller:" + name, weightsHash: digest)
+        metadata = .init(architecture: "caller:" + name, weightsHash: digest, classNames: classNames)
     }
 
     public func topK(_ batch: RenderedBatch, into targets: inout TopKBatch) throws(PipelineError) {
