@@ -299,6 +299,10 @@ struct InspectCommand: ParsableCommand {
         rows.append(("top-1 prob", dist(r.top1Probability)))
         rows.append(("top-K mass", dist(r.topKMass)))
         rows.append(("teacher acc", r.teacherAccuracy.map { String(format: "%.2f %% top-1 vs labels", 100 * $0) } ?? "labels unknown"))
+        if let warning = InspectReport.chanceWarning(accuracy: r.teacherAccuracy, classes: m.numClasses,
+                                                     named: m.teacher.classNames != nil || m.teacher.architecture == "synthetic") {
+            rows.append(("warning", warning))
+        }
         rows.append(("top-1 classes", "\(r.top1ClassesSeen) seen; most frequent " + r.top1ClassesMostFrequent.prefix(5).map { "\($0.classIndex) (\($0.count))" }.joined(separator: ", ")))
         rows.append(("digest", r.digest))
         rows.append(("failures", "\(r.failures)"))

@@ -104,3 +104,17 @@ import Testing
         #expect(throws: PipelineError.self) { _ = try CallerTeacher(name: "mine", digest: "d", numClasses: nil) }
     }
 }
+
+/// inspect's warning for a teacher that agrees with the labels about as often as chance.
+@Suite struct ChanceWarningTests {
+    @Test func aTeacherNearChanceWithoutNamesIsWarnedAbout() {
+        let w = InspectReport.chanceWarning(accuracy: 0.12, classes: 10, named: false)
+        #expect(w?.contains("12.00 %") == true && w?.contains("1/C = 10.00 %") == true && w?.contains("--teacher-classes") == true)
+    }
+
+    @Test func aTeacherWellAboveChanceOrWithNamesOrWithoutLabelsIsNot() {
+        #expect(InspectReport.chanceWarning(accuracy: 0.9, classes: 10, named: false) == nil)
+        #expect(InspectReport.chanceWarning(accuracy: 0.1, classes: 10, named: true) == nil)
+        #expect(InspectReport.chanceWarning(accuracy: nil, classes: 10, named: false) == nil)
+    }
+}

@@ -192,6 +192,11 @@ public enum VerifyJob {
     /// "match", "mismatch" (a problem) or "not checked".
     static func checkDataset(_ source: (any ImageSource)?, data: String?, meta: StoreMetadata, _ problems: inout Problems) -> String {
         guard let source, let data else { return "not checked" }
+        if let names = meta.teacher.classNames {
+            do throws(PipelineError) { try TeacherClassNames.compare(teacher: names, source: source, data: data) } catch {
+                problems.add("class-names", error.description)
+            }
+        }
         guard source.fingerprint == meta.dataset.fingerprint else {
             problems.add("dataset", "\(data) has fingerprint \(source.fingerprint), the store \(meta.dataset.fingerprint)")
             return "mismatch"

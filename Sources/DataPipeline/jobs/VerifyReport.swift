@@ -6,7 +6,7 @@ public struct VerifyReport: Codable, Sendable, Equatable {
     /// One problem, with what is at fault.
     public struct Problem: Codable, Sendable, Equatable {
         /// `corrupt-chunk`, `chunk-mismatch`, `bad-record`, `duplicate`, `missing`, `seed`, `sqlite`,
-        /// `dataset`, `policy`.
+        /// `dataset`, `policy`, `class-names` (the dataset's class names are not the teacher's).
         public var kind: String
         public var detail: String
     }

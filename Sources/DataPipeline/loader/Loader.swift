@@ -102,6 +102,8 @@ public final class Loader: @unchecked Sendable {
             throw .failed("the store's policy hash is \(stored) but this build computes \(policy.hash) for it: replay would not be exact; use the tinydistill version that wrote the store")
         }
         let source = try DataSource.open(data)
+        // Names first: when the teacher's are known, a dataset in another class order is named as such.
+        if let names = meta.teacher.classNames { try TeacherClassNames.compare(teacher: names, source: source, data: data) }
         let fingerprint = source.fingerprint
         guard fingerprint == meta.dataset.fingerprint else {
             throw .invalid(field: "data", value: data,
