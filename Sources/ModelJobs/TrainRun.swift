@@ -288,7 +288,13 @@ final class TrainRun {
     func save(epoch: Int, position: Int) throws(PipelineError) {
         let o = options
         guard o.rank == 0 else { return }
-        let modelMeta = ["tinydistill.mean": "\(loader.policy.mean)", "tinydistill.std": "\(loader.policy.std)"]
+        var modelMeta = ["tinydistill.mean": "\(loader.policy.mean)", "tinydistill.std": "\(loader.policy.std)"]
+        // The class names it learns, so that the checkpoint as a teacher records them in its stores.
+        let names = loader.source.classNames
+        if !o.data.hasPrefix("synthetic"), names.count == loader.numClasses,
+           let json = try? JSONSerialization.data(withJSONObject: names) {
+            modelMeta[ModelTeachers.classNamesKey] = String(decoding: json, as: UTF8.self)
+        }
         do {
             var progress = ["epoch": "\(epoch)", "position": "\(position)", "tinydistill.train": o.identity]
             progress["tinydistill.exclusion"] = loader.exclusion?.hash

@@ -239,7 +239,9 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         cmp("teacher architecture", teacher.architecture, other.teacher.architecture)
         cmp("teacher weights hash", teacher.weightsHash, other.teacher.weightsHash)
         cmp("teacher fused inference", teacher.ranFused, other.teacher.ranFused)
-        cmp("teacher class names", teacher.classNamesDigest ?? "none (unknown)", other.teacher.classNamesDigest ?? "none (unknown)")
+        // A store written without names (before they existed, or by a teacher without them) resumes with a
+        // teacher that has them and keeps its own metadata; a store with names needs the same names.
+        if let stored = teacher.classNamesDigest { cmp("teacher class names", stored, other.teacher.classNamesDigest ?? "none (unknown)") }
         cmp("augmentation policy hash", policyHash ?? "none", other.policyHash ?? "none")
         cmp("dataset source", dataset.source, other.dataset.source)
         cmp("dataset sample count", dataset.sampleCount, other.dataset.sampleCount)
