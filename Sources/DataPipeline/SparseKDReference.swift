@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// The trainer's sparse KD loss restated in plain Swift (double precision, no model library), for
 /// callers that check their own loss against ours: the C ABI's `tinydistill_sparse_kd_loss`, which
@@ -24,7 +25,7 @@ public enum SparseKDReference {
         for r in 0..<n {
             logSoftmax(logits, row: r, classes: c, temperature: t, into: &logp)
             let idx = indices[(r * k)..<((r + 1) * k)], val = values[(r * k)..<((r + 1) * k)]
-            let fill = k < c ? max(0, (1 - val.reduce(0.0) { $0 + Double($1) }) / Double(c - k)) : 0
+            let fill = Double(DenseTarget.remainder(sum: val.reduce(0, +), k: k, numClasses: c))
             // The dense target the row's K entries stand for (at T ≠ 1 its values are clamped at 0 first).
             for i in 0..<c { target[i] = fill }
             var rowLoss = 0.0

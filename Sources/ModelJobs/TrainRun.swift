@@ -290,8 +290,7 @@ final class TrainRun {
         guard o.rank == 0 else { return }
         var modelMeta = ["tinydistill.mean": "\(loader.policy.mean)", "tinydistill.std": "\(loader.policy.std)"]
         // The class names it learns, so that the checkpoint as a teacher records them in its stores.
-        let names = loader.source.classNames
-        if !o.data.hasPrefix("synthetic"), names.count == loader.numClasses,
+        if let names = TeacherClassNames.datasetNames(loader.source, data: o.data), names.count == loader.numClasses,
            let json = try? JSONSerialization.data(withJSONObject: names) {
             modelMeta[ModelTeachers.classNamesKey] = String(decoding: json, as: UTF8.self)
         }

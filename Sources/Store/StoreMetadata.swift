@@ -20,10 +20,13 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         /// Whether the teacher ran fused (stores without the field ran unfused).
         public var ranFused: Bool { fusedInference ?? false }
         /// The teacher's class names, class i at index i, when they are known (a caller's `class_names`,
-        /// `precompute --teacher-classes`); nil in stores without them, whose names are unknown.
-        public var classNames: [String]?
-        /// `sha256:<hex>` of the class names (``classNamesDigest(_:)``), with them.
-        public var classNamesDigest: String?
+        /// `precompute --teacher-classes`, a checkpoint's); nil in stores without them, whose names are
+        /// unknown. Setting them sets their digest.
+        public var classNames: [String]? {
+            didSet { classNamesDigest = classNames.map(Self.classNamesDigest) }
+        }
+        /// `sha256:<hex>` of the class names (``classNamesDigest(_:)``), with them; stored in the document.
+        public private(set) var classNamesDigest: String?
         /// Creates a teacher description.
         public init(architecture: String, weightsHash: String, inputChannels: Int? = nil, fusedInference: Bool? = nil,
                     classNames: [String]? = nil) {

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Sequence, Union, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,15 @@ def open_with_options(open_fn: Callable[..., int], free_fn: Callable[[int], None
     text = json.dumps({k: v for k, v in options.items() if v is not None}).encode()
     check(open_fn(text, ctypes.byref(handle)))
     return Handle(handle.value, free_fn)
+
+
+def store_paths(store: Any) -> List[str]:
+    """The store paths the C ABI's "stores" option takes, from a Store, one path, or a list of paths."""
+    if hasattr(store, "paths"):
+        return list(store.paths)
+    if isinstance(store, (str, bytes)) or hasattr(store, "__fspath__"):
+        return [os.fsdecode(store)]
+    return [os.fsdecode(s) for s in store]
 
 
 def view(pointer: Any, shape: Sequence[int], dtype: npt.DTypeLike, owner: Any) -> npt.NDArray[Any]:

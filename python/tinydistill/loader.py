@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Sequen
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import Handle, PathLike, open_with_options, view
+from ._arrays import Handle, PathLike, open_with_options, store_paths, view
 from ._distributed import rank_and_world
 from ._lib import BatchView, InvalidArgumentError, TinyDistillError, call_json, check, lib
 
@@ -102,12 +102,7 @@ class Loader:
                  epoch: int = 0, rank: Optional[int] = None, world: Optional[int] = None, num_workers: int = 2,
                  drop_last: bool = True, seed: int = 0, prefetch_factor: int = 2, shuffle_chunks: int = 8,
                  exclude: Optional[PathLike] = None) -> None:
-        if hasattr(store, "paths"):
-            stores = list(store.paths)
-        elif isinstance(store, (str, bytes)) or hasattr(store, "__fspath__"):
-            stores = [str(store)]
-        else:
-            stores = [str(s) for s in store]
+        stores = store_paths(store)
         rank, world = rank_and_world(rank, world)
         options = {"stores": stores, "data": str(data), "batch_size": batch_size, "seed": seed, "rank": rank,
                    "world": world, "num_workers": num_workers, "prefetch_factor": prefetch_factor,

@@ -4,27 +4,25 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-from typing import Any, Dict, Optional, Sequence, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union, cast
 
+from ._arrays import PathLike, store_paths
 from ._lib import check, lib, take_string
 
-PathLike = Union[str, "os.PathLike[str]"]
+if TYPE_CHECKING:
+    from .store import Store
 
 
-def verify(stores: Union[PathLike, Sequence[PathLike]], data: Optional[PathLike] = None,
+def verify(stores: Union[PathLike, Sequence[PathLike], Store], data: Optional[PathLike] = None,
            teacher: Optional[str] = None, sample: int = 256, all: bool = False,
            batch_size: int = 64) -> Dict[str, Any]:
-    """Checks a store (a file, a shard folder or a list of shards) as `tinydistill verify` does without
-    a model: SQLite's structure, every chunk and record, coverage against the samples and recorded
-    failures, and with `data` the dataset's fingerprint and the stored policy. `teacher="synthetic:C"`
-    also replays `sample` records (or `all`). Returns the `verify --json` document: problems found are in
-    its "problems" and "problem_count", not raised. Invalid options raise InvalidArgumentError; a store
-    that cannot be opened raises TinyDistillError."""
-    if isinstance(stores, (str, bytes)) or hasattr(stores, "__fspath__"):
-        paths = [os.fspath(cast(PathLike, stores))]
-    else:
-        paths = [os.fspath(s) for s in stores]
-    options = {"stores": paths, "data": None if data is None else os.fspath(data), "teacher": teacher,
+    """Checks a store (a Store, a file, a shard folder or a list of shards) as `tinydistill verify` does
+    without a model: SQLite's structure, every chunk and record, coverage against the samples and recorded
+    failures, and with `data` the dataset's fingerprint, class names and stored policy.
+    `teacher="synthetic:C"` also replays `sample` records (or `all`). Returns the `verify --json` document:
+    problems found are in its "problems" and "problem_count", not raised. Invalid options raise
+    InvalidArgumentError; a store that cannot be opened raises TinyDistillError."""
+    options = {"stores": store_paths(stores), "data": None if data is None else os.fspath(data), "teacher": teacher,
                "sample": sample, "all": bool(all), "batch_size": batch_size}
     out = ctypes.c_void_p()
     check(lib.tinydistill_verify(json.dumps(options).encode(), ctypes.byref(out)))

@@ -51,9 +51,7 @@ struct PrecomputeSetup {
             guard teacherMeta.classNames == nil else {
                 throw .invalid(field: "teacherClasses", value: path, why: "the teacher already carries its class names; give them once")
             }
-            teacherMeta = .init(architecture: teacherMeta.architecture, weightsHash: teacherMeta.weightsHash,
-                                inputChannels: teacherMeta.inputChannels, fusedInference: teacherMeta.fusedInference,
-                                classNames: try TeacherClassNames.load(path: path, count: teacher.numClasses))
+            teacherMeta.classNames = try TeacherClassNames.load(path: path, count: teacher.numClasses)
         }
         if let names = teacherMeta.classNames { try TeacherClassNames.compare(teacher: names, source: source, data: o.data) }
         try Self.checkLabels(source, classes: teacher.numClasses, data: o.data)

@@ -57,14 +57,21 @@ public enum TeacherClassNames {
         }
     }
 
-    /// Refuses a dataset whose class names (`source.classNames`) are not the teacher's in the teacher's
-    /// order: the same names in another order (the student would learn the teacher's classes under the
-    /// dataset's labels), or another set. Sources whose names are only numbers (the synthetic ones) are
-    /// not compared. The message names the first classes that differ and the remedy.
+    /// The class names the dataset `data` (opened as `source`) really has: nil for the synthetic sources,
+    /// whose names are only their class numbers, and for a source without names.
+    public static func datasetNames(_ source: any ImageSource, data: String) -> [String]? {
+        let names = source.classNames
+        return names.isEmpty || data.hasPrefix("synthetic") ? nil : names
+    }
+
+    /// Refuses a dataset whose class names (``datasetNames(_:data:)``) are not the teacher's in the
+    /// teacher's order: the same names in another order (the student would learn the teacher's classes
+    /// under the dataset's labels), or another set. A dataset without names is not compared. The message
+    /// names the first classes that differ and the remedy.
     public static func compare(teacher: [String], source: any ImageSource, data: String) throws(PipelineError) {
-        let dataset = source.classNames
-        guard !dataset.isEmpty, !data.hasPrefix("synthetic"), dataset != teacher else { return }
-        if Set(dataset) == Set(teacher) {
+        guard let dataset = datasetNames(source, data: data), dataset != teacher else { return }
+        let datasetSet = Set(dataset), teacherSet = Set(teacher)
+        if datasetSet == teacherSet {
             let differ = (0..<teacher.count).filter { dataset[$0] != teacher[$0] }
             let shown = differ.prefix(3).map { "class \($0) is \"\(dataset[$0])\" here but \"\(teacher[$0])\" to the teacher" }
             throw .invalid(field: "data", value: data,
@@ -73,7 +80,7 @@ public enum TeacherClassNames {
                                + "), so its labels would not mean the teacher's classes; rename the class folders so that they "
                                + "sort into the teacher's order (a numeric prefix: 00-…, 01-…) and give those names as the teacher's")
         }
-        let missing = dataset.filter { !teacher.contains($0) }, extra = teacher.filter { !dataset.contains($0) }
+        let missing = dataset.filter { !teacherSet.contains($0) }, extra = teacher.filter { !datasetSet.contains($0) }
         throw .invalid(field: "data", value: data,
                        why: "the dataset's classes are not the teacher's: \(missing.count) of the dataset's \(dataset.count) are not among "
                            + "the teacher's \(teacher.count)" + (missing.isEmpty ? "" : " (first: \"\(missing.prefix(3).joined(separator: "\", \""))\")")
