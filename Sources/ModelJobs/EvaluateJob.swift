@@ -23,6 +23,8 @@ public struct EvaluateOptions: Sendable, Equatable {
     /// with those of a teacher's store when `teacherStore` is given.
     public var classRelations: Bool = false
     public var teacherStore: [String]?
+    /// A class map file (``ClassMap``) taking the teacher store's targets onto the evaluated data's classes.
+    public var classMap: String?
 
     /// Creates options.
     public init(model: String, arch: String? = nil, data: String, imageSize: Int? = nil, inChannels: Int? = nil,
@@ -88,7 +90,8 @@ public enum EvaluateJob {
         let mine = relations?.result(classNames: names, pairs: 10)
         var shared: Double?
         if let mine, let store = options.teacherStore {
-            let teacher = try ClassRelations.make(paths: store, classNames: names)
+            let teacher = try ClassRelations.make(paths: store, classNames: source.classNames.isEmpty ? nil : names,
+                                                  classMap: options.classMap)
             guard teacher.numClasses == mine.numClasses else {
                 throw .invalid(field: "teacherStore", value: store.joined(separator: " "),
                                why: "it has \(teacher.numClasses) classes, the model \(mine.numClasses)")

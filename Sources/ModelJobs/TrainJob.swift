@@ -55,6 +55,10 @@ public struct TrainOptions: Sendable, Codable, Equatable {
     public var timeout: Double = 60
     /// A file of sample keys to leave out of training (``SampleExclusion``; `inspect --label-noise --out`).
     public var exclude: String?
+    /// A class map file (``ClassMap``): the student learns the dataset's classes from the teacher's targets
+    /// mapped onto them. Its digest is in the log and the checkpoint; a resume with another map is refused
+    /// (the file may move).
+    public var classMap: String?
 
     public init(store: [String], data: String, arch: String, epochs: Int, batch: Int = 128, lr: Double = 1e-3,
                 minLR: Double = 1e-5, warmupEpochs: Double = 1, weightDecay: Double = 0.05, clipGrad: Double = 5,
@@ -96,7 +100,7 @@ public struct TrainOptions: Sendable, Codable, Equatable {
     /// this rank runs and how long it waits. `batch` and `world` may change together as long as the
     /// global batch (batch × world) stays: the run then sees the same samples at every step.
     static let resumable: Set<String> = ["workers", "threads", "eval", "evalLimit", "checkpointEvery", "out", "rank",
-                                         "masterAddr", "masterPort", "timeout", "batch", "world"]
+                                         "masterAddr", "masterPort", "timeout", "batch", "world", "classMap"]
 
     /// How a stored identity differs from this run's settings: nil when it is the same run, else the first
     /// setting (by name) that differs, `globalBatch` when batch × world changed.
@@ -157,9 +161,13 @@ public struct TrainLog: Sendable, Codable, Equatable {
     /// Samples left out (`options.exclude`) and the hash of their ids, when there is an exclusion.
     public var excludedSamples: Int?
     public var exclusionHash: String?
+    /// The class map's digest (``ClassMap/digest``) and the student's classes it gives, when there is one.
+    public var classMapDigest: String?
+    public var studentClasses: [String]?
 
     enum CodingKeys: String, CodingKey {
         case options, architecture, parameters, mode, epochs, excludedSamples = "excluded_samples", exclusionHash = "exclusion_hash"
+        case classMapDigest = "class_map_digest", studentClasses = "student_classes"
     }
 }
 

@@ -21,6 +21,7 @@ final class TrainRun {
     let evalSource: (any ImageSource)?
     var log: TrainLog
     private var targets: TopKBatch
+    private var mapScratch: ClassMap.Scratch?
 
     init(options o: TrainOptions, mode: String, notice: ((String) -> Void)? = nil) throws(PipelineError) {
         try Settings.checkPositive(o.epochs, field: "epochs")
@@ -31,6 +32,7 @@ final class TrainRun {
         Torch.threads = o.threads
         var loaderOptions = LoaderOptions(batch: o.batch, seed: o.seed, rank: o.rank, world: o.world, workers: o.workers)
         loaderOptions.exclude = o.exclude
+        loaderOptions.classMap = o.classMap
         loader = try Loader(storePaths: o.store, data: o.data, options: loaderOptions)
         (architecture, model, trainer) = try Self.student(o, loader: loader)
         teacher = try Self.onlineTeacher(o, loader: loader)
@@ -38,8 +40,10 @@ final class TrainRun {
         (stepsPerEpoch, schedule) = try Self.plan(o, loader: loader)
         evalSource = try o.eval.map { spec throws(PipelineError) in try DataSource.open(spec, field: "eval") }
         log = TrainLog(options: o, architecture: architecture.json, parameters: model.parameterCount, mode: mode, epochs: [],
-                       excludedSamples: loader.exclusion?.samples.count, exclusionHash: loader.exclusion?.hash)
-        targets = TopKBatch(k: loader.k, capacity: o.batch)
+                       excludedSamples: loader.exclusion?.samples.count, exclusionHash: loader.exclusion?.hash,
+                       classMapDigest: loader.classMap?.digest, studentClasses: loader.classMap?.studentNames)
+        targets = TopKBatch(k: loader.store.metadata.topK, capacity: o.batch)
+        mapScratch = loader.classMap.map { ClassMap.Scratch($0) }
     }
 
     /// The student for the store's classes, input size and channels, and its AdamW trainer.
@@ -60,10 +64,11 @@ final class TrainRun {
     /// the stored ones; nil offline.
     static func onlineTeacher(_ o: TrainOptions, loader: Loader) throws(PipelineError) -> (any Teacher)? {
         guard let spec = o.onlineTeacher else { return nil }
-        let t = try ModelTeachers().open(spec: spec, arch: o.onlineTeacherArch, maxK: loader.k,
-                                       probe: (loader.channels, loader.policy.outputSize), fused: loader.store.metadata.teacher.ranFused)
-        guard t.numClasses == loader.numClasses else {
-            throw .invalid(field: "onlineTeacher", value: spec, why: "it has \(t.numClasses) classes, the store \(loader.numClasses)")
+        let meta = loader.store.metadata
+        let t = try ModelTeachers().open(spec: spec, arch: o.onlineTeacherArch, maxK: meta.topK,
+                                       probe: (loader.channels, loader.policy.outputSize), fused: meta.teacher.ranFused)
+        guard t.numClasses == meta.numClasses else {
+            throw .invalid(field: "onlineTeacher", value: spec, why: "it has \(t.numClasses) classes, the store \(meta.numClasses)")
         }
         guard t.input == .planes else {
             throw .invalid(field: "onlineTeacher", value: spec,
@@ -134,6 +139,11 @@ final class TrainRun {
             }
             throw .invalid(field: "out", value: o.out,
                            why: "it holds a checkpoint of a run with other settings (\(differs) differs); use another folder or the same settings")
+        }
+        guard progress["tinydistill.class_map"] == loader.classMap?.digest else {
+            let had = progress["tinydistill.class_map"].map { "the class map \($0)" } ?? "no class map"
+            throw .invalid(field: "classMap", value: o.classMap ?? "(none)",
+                           why: "\(o.out) holds a checkpoint of a run trained through \(had); resume with that map, or use another folder")
         }
         guard progress["tinydistill.exclusion"] == loader.exclusion?.hash else {
             throw .invalid(field: "exclude", value: o.exclude ?? "(none)",
@@ -251,9 +261,27 @@ final class TrainRun {
                 labels: batch.labels.map { Int($0) }, channels: batch.channels, side: batch.height)
             try teacher.topK(rendered, into: &targets)
             teacherSeconds = Date().timeIntervalSince(ts)
-            for q in 0..<(batch.n * batch.k) {
-                indices[q] = Int32(targets.indices[q])
-                values[q] = targets.probabilities[q]
+            if let map = loader.classMap, var scratch = mapScratch {
+                // The teacher's top-K in its classes, mapped as the loader maps stored targets.
+                let ko = batch.k
+                var oi = [UInt32](repeating: 0, count: ko), ov = [Float](repeating: 0, count: ko)
+                for r in 0..<batch.n {
+                    targets.withRow(r) { ti, tv in
+                        oi.withUnsafeMutableBufferPointer { oib in
+                            ov.withUnsafeMutableBufferPointer { ovb in map.map(indices: ti, values: tv, outIndices: oib, outValues: ovb, scratch: &scratch) }
+                        }
+                    }
+                    for q in 0..<ko {
+                        indices[r * ko + q] = Int32(oi[q])
+                        values[r * ko + q] = ov[q]
+                    }
+                }
+                mapScratch = scratch
+            } else {
+                for q in 0..<(batch.n * batch.k) {
+                    indices[q] = Int32(targets.indices[q])
+                    values[q] = targets.probabilities[q]
+                }
             }
         }
         do {
@@ -297,6 +325,7 @@ final class TrainRun {
         do {
             var progress = ["epoch": "\(epoch)", "position": "\(position)", "tinydistill.train": o.identity]
             progress["tinydistill.exclusion"] = loader.exclusion?.hash
+            progress["tinydistill.class_map"] = loader.classMap?.digest
             try TrainingCheckpoint.save(trainer: trainer, progress: progress,
                                         modelMetadata: modelMeta, to: o.out)
             let enc = JSONEncoder()

@@ -59,16 +59,21 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         public var sampleCount: Int
         /// Hex hash of the sample keys and labels, in sample order.
         public var fingerprint: String
+        /// The dataset's class names (what its labels mean), label i at index i; nil for synthetic data
+        /// and in stores written before they were recorded.
+        public var classNames: [String]?
         /// Creates a dataset description.
-        public init(source: String, sampleCount: Int, fingerprint: String) {
+        public init(source: String, sampleCount: Int, fingerprint: String, classNames: [String]? = nil) {
             self.source = source
             self.sampleCount = sampleCount
             self.fingerprint = fingerprint
+            self.classNames = classNames
         }
         enum CodingKeys: String, CodingKey {
             case source
             case sampleCount = "sample_count"
             case fingerprint
+            case classNames = "class_names"
         }
     }
 

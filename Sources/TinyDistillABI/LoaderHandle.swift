@@ -9,7 +9,7 @@ final class LoaderHandle {
     init(_ loader: Loader) { self.loader = loader }
 
     static let keys: Set<String> = [
-        "stores", "data", "batch_size", "seed", "rank", "world", "num_workers", "prefetch_factor", "shuffle_chunks", "drop_last", "exclude",
+        "stores", "data", "batch_size", "seed", "rank", "world", "num_workers", "prefetch_factor", "shuffle_chunks", "drop_last", "exclude", "class_map",
     ]
 
     static func open(_ json: UnsafePointer<CChar>?) throws(ABIFailure) -> LoaderHandle {
@@ -21,6 +21,7 @@ final class LoaderHandle {
                                     shuffleChunks: try o.int("shuffle_chunks") ?? 8, dropLast: try o.bool("drop_last") ?? true,
                                     workers: try o.int("num_workers") ?? 2, prefetch: try o.int("prefetch_factor") ?? 2)
         options.exclude = try o.string("exclude")
+        options.classMap = try o.string("class_map")
         let paths: [String]
         do throws(StoreError) { paths = try ShardedStore.resolve(stores) } catch { throw ABIFailure(error) }
         let data = try o.requiredString("data")

@@ -18,7 +18,7 @@ final class StageHandle {
 
     static let keys: Set<String> = [
         "out", "data", "teacher", "policy", "policy_json", "topk", "epochs", "seed", "codec", "rank", "world", "batch_size",
-        "threads", "chunk_records", "compression_level", "exclude", "max_store_bytes", "pixels",
+        "threads", "chunk_records", "compression_level", "exclude", "class_map", "max_store_bytes", "pixels",
     ]
 
     /// The stage `json` describes.
@@ -53,6 +53,7 @@ final class StageHandle {
         options.policy = try o.string("policy")
         options.policyJSON = try o.string("policy_json")
         options.exclude = try o.string("exclude")
+        options.classMap = try o.string("class_map")
         options.maxStoreBytes = try o.int("max_store_bytes")
         do throws(PipelineError) {
             let teacher = try CallerTeacher(name: name, digest: digest, numClasses: classes, channels: channels, pixels: pixels,

@@ -7,7 +7,7 @@ import Store
 /// the dataset fingerprint and policy; replay only with the synthetic teacher, whose targets need no
 /// model), answered as the `verify --json` document.
 enum VerifyCall {
-    static let keys: Set<String> = ["stores", "data", "teacher", "sample", "all", "batch_size"]
+    static let keys: Set<String> = ["stores", "data", "teacher", "sample", "all", "batch_size", "class_map"]
 
     static func run(_ json: UnsafePointer<CChar>?) throws(ABIFailure) -> VerifyReport {
         let fn = "tinydistill_verify"
@@ -19,8 +19,9 @@ enum VerifyCall {
         guard sample >= 0 else { throw .invalid("sample \(sample): must be ≥ 0") }
         let data = try o.string("data"), teacher = try o.string("teacher")
         let all = try o.bool("all") ?? false, batch = try o.int("batch_size") ?? 64
+        let classMap = try o.string("class_map")
         do throws(PipelineError) {
-            return try VerifyJob.run(paths: paths, data: data, teacher: teacher, arch: nil, sample: sample, all: all, batch: batch,
+            return try VerifyJob.run(paths: paths, data: data, teacher: teacher, arch: nil, sample: sample, all: all, batch: batch, classMap: classMap,
                                      teachers: SyntheticTeachers())
         } catch {
             throw ABIFailure(error)

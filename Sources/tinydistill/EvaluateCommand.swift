@@ -55,6 +55,7 @@ struct EvaluateCommand: ParsableCommand {
     var classCorrelation: String?
     @Option(help: "A teacher's store whose class correlation the model's is compared with (needs --class-correlation).")
     var teacherStore: String?
+    @OptionGroup var classMap: ClassMapOptions
     @OptionGroup var threads: ThreadOptions<Self>
     @OptionGroup var output: OutputOptions
 
@@ -65,6 +66,7 @@ struct EvaluateCommand: ParsableCommand {
                                       limit: limit, fused: !unfused)
         options.classRelations = classCorrelation != nil
         options.teacherStore = teacherStore.map { [$0] }
+        options.classMap = classMap.classMap
         let result = try EvaluateJob.run(options)
         if let path = classCorrelation, let relations = result.relations {
             do {

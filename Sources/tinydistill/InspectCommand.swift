@@ -104,10 +104,13 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Write a self-contained HTML page about the store (needs --data).")
     var report: String?
 
+    @OptionGroup var classMap: ClassMapOptions
+
     func run() throws {
         if let report {
             guard let data else { throw ValidationError("--report needs --data (the dataset the store indexes)") }
-            let page = try ReportPage.html(paths: stores, data: data, minConfidence: minConfidence, gridCount: gridCount)
+            let page = try ReportPage.html(paths: stores, data: data, minConfidence: minConfidence, gridCount: gridCount,
+                                           classMap: classMap.classMap)
             do { try Data(page.utf8).write(to: URL(fileURLWithPath: report), options: .atomic) } catch {
                 throw CLIFailure(message: "\(report): cannot write the page (\(error.localizedDescription))")
             }
@@ -136,11 +139,12 @@ struct InspectCommand: ParsableCommand {
                 throw CLIFailure(message: "\(grid): cannot write the picture (\(error))")
             }
             let names = try DataSource.open(data).classNames
-            func name(_ c: Int) -> String { c < names.count ? names[c] : "class \(c)" }
+            let teacherNames = try ShardedStore(paths: stores).metadata.teacher.classNames ?? names
+            func name(_ c: Int, _ names: [String]) -> String { c < names.count ? names[c] : "class \(c)" }
             print("tile  sample  label            teacher top-3 (stored, replayed pixels in \(grid))")
             for (i, t) in tiles.enumerated() {
-                let top = t.top.map { "\(name($0.0)) \(String(format: "%.0f%%", $0.1 * 100))" }.joined(separator: ", ")
-                print(pad(String(i), 4) + "  " + pad(String(t.sample), 6) + "  " + name(t.label).padding(toLength: 15, withPad: " ", startingAt: 0) + "  " + top)
+                let top = t.top.map { "\(name($0.0, teacherNames)) \(String(format: "%.0f%%", $0.1 * 100))" }.joined(separator: ", ")
+                print(pad(String(i), 4) + "  " + pad(String(t.sample), 6) + "  " + name(t.label, names).padding(toLength: 15, withPad: " ", startingAt: 0) + "  " + top)
             }
             return
         }
@@ -148,7 +152,7 @@ struct InspectCommand: ParsableCommand {
             try showRecord(record)
             return
         }
-        let report = try InspectReport.make(paths: stores)
+        let report = try InspectReport.make(paths: stores, classMap: classMap.classMap, datasetNames: try datasetClassNames())
         if output.json {
             try OutputOptions.print(report)
         } else {
@@ -164,7 +168,8 @@ struct InspectCommand: ParsableCommand {
     private func showLabelNoise() throws {
         guard minConfidence > 0, minConfidence <= 1 else { throw ValidationError("--min-confidence must be in (0, 1]") }
         let names = try datasetClassNames()
-        let result = try LabelNoise.make(paths: stores, minConfidence: minConfidence, classNames: names)
+        let result = try LabelNoise.make(paths: stores, minConfidence: minConfidence, classNames: names,
+                                           classMap: classMap.classMap)
         if let out {
             do { try Data(result.exclusionList.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
                 throw CLIFailure(message: "\(out): cannot write the suspects (\(error.localizedDescription))")
@@ -208,7 +213,7 @@ struct InspectCommand: ParsableCommand {
     private func showClassRelations(png path: String) throws {
         guard (1...10_000).contains(pairs) else { throw ValidationError("--pairs must be in 1…10000") }
         let names = try datasetClassNames()
-        let relations = try ClassRelations.make(paths: stores, classNames: names, pairs: pairs)
+        let relations = try ClassRelations.make(paths: stores, classNames: names, pairs: pairs, classMap: classMap.classMap)
         let cell = max(1, 512 / max(relations.numClasses, 1))
         do {
             try Data(try PNG.encode(relations.heatmap(cell: cell))).write(to: URL(fileURLWithPath: path))
@@ -276,6 +281,10 @@ struct InspectCommand: ParsableCommand {
             "\(names.count) named (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : ""); \(m.teacher.classNamesDigest ?? ""))"
         } ?? "names unknown"))
         rows.append(("dataset", "\(m.dataset.source): \(m.dataset.sampleCount) samples, fingerprint \(m.dataset.fingerprint)"))
+        if let names = m.dataset.classNames, names != m.teacher.classNames {
+            rows.append(("dataset classes", "\(names.count) (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : ""))"
+                         + (m.teacher.classNames == nil ? "" : ": not the teacher's; reading its targets against these labels takes a class map")))
+        }
         if let e = m.exclusion {
             rows.append(("excluded", "\(e.samples) samples per epoch, listed in \(e.file) (ids \(e.hash)); each is a recorded failure"))
         }
@@ -298,7 +307,13 @@ struct InspectCommand: ParsableCommand {
         }
         rows.append(("top-1 prob", dist(r.top1Probability)))
         rows.append(("top-K mass", dist(r.topKMass)))
-        rows.append(("teacher acc", r.teacherAccuracy.map { String(format: "%.2f %% top-1 vs labels", 100 * $0) } ?? "labels unknown"))
+        if r.labelsInOtherClasses {
+            rows.append(("teacher acc", "not measured: the labels are the dataset's classes, not the teacher's (precompute had a class map); give it with --class-map"))
+        } else {
+            rows.append(("teacher acc", r.teacherAccuracy.map {
+                String(format: "%.2f %% top-1 vs labels", 100 * $0) + (r.classMapDigest.map { ", through the class map (\($0.prefix(19))…)" } ?? "")
+            } ?? "labels unknown"))
+        }
         if let warning = InspectReport.chanceWarning(accuracy: r.teacherAccuracy, classes: m.numClasses,
                                                      named: m.teacher.classNames != nil || m.teacher.architecture == "synthetic") {
             rows.append(("warning", warning))

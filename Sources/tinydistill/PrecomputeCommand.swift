@@ -84,6 +84,8 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "A file of the teacher's class names, class 0 first (one per line, or a JSON array), for a teacher that does not carry them: recorded in the store, and compared with the dataset's class names, which must be the same in the same order.")
     var teacherClasses: String?
 
+    @OptionGroup var classMap: ClassMapOptions
+
     @Option(help: "Number of epochs to precompute.")
     var epochs: Int
 
@@ -127,6 +129,7 @@ struct PrecomputeCommand: ParsableCommand {
         opts.fusedTeacher = !unfused
         opts.exclude = exclude
         opts.teacherClasses = teacherClasses
+        opts.classMap = classMap.classMap
         let job = PrecomputeJob(options: opts, teachers: ModelTeachers())
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }

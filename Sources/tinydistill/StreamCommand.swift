@@ -48,6 +48,8 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "A file of sample keys to leave out (one per line; inspect --label-noise --out writes one).")
     var exclude: String?
 
+    @OptionGroup var classMap: ClassMapOptions
+
     @Option(help: "Start at this rank-local position (a resume cursor).")
     var position: Int = 0
 
@@ -71,6 +73,7 @@ struct StreamCommand: ParsableCommand {
         let loader = try Loader(storePaths: source.store, data: source.data,
                                 options: { var o = LoaderOptions(batch: batch.batch, seed: seed, rank: rank, world: world, workers: workers.workers)
                                            o.exclude = exclude
+                                           o.classMap = classMap.classMap
                                            return o }())
         let stream = try loader.batches(epoch: epoch, from: position)
         let start = Date()

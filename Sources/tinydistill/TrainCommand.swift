@@ -117,6 +117,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A file of sample keys to leave out of training (one per line; inspect --label-noise --out writes one).")
     var exclude: String?
 
+    @OptionGroup var classMap: ClassMapOptions
+
     @Option(help: "Seconds the rendezvous and every collective wait for the other ranks.")
     var timeout: Double = 60
 
@@ -147,6 +149,7 @@ struct TrainCommand: ParsableCommand {
         opts.masterPort = try masterPort ?? Self.integer(env["MASTER_PORT"], "MASTER_PORT") ?? 29500
         opts.timeout = timeout
         opts.exclude = exclude
+        opts.classMap = classMap.classMap
         let job = TrainJob(options: opts)
         let rank = opts.rank, verbose = self.verbose
         job.notice = { line in

@@ -37,6 +37,7 @@ struct VerifyCommand: ParsableCommand {
     var stores: [String]
     @Option(help: "The dataset the store indexes (fingerprint check; needed for replay).")
     var data: String?
+    @OptionGroup var classMap: ClassMapOptions
     @Option(help: "Teacher to rerun on replayed pixels (as precompute's --teacher).")
     var teacher: String?
     @Option(help: "Architecture of safetensors teacher weights.")
@@ -55,7 +56,7 @@ struct VerifyCommand: ParsableCommand {
         guard sample >= 1 else { throw ValidationError("--sample must be ≥ 1") }
         Torch.threads = threads.threads
         let report = try VerifyJob.run(paths: stores, data: data, teacher: teacher, arch: arch, sample: sample, all: all,
-                                       fused: fused, teachers: ModelTeachers(), progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
+                                       fused: fused, classMap: classMap.classMap, teachers: ModelTeachers(), progress: { FileHandle.standardError.write(Data("verify: \($0)\n".utf8)) })
         if output.json {
             try OutputOptions.print(report)
         } else {

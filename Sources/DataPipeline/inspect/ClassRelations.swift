@@ -44,12 +44,17 @@ public struct ClassRelations: Sendable, Codable, Equatable {
         case confusedPairs = "confused_pairs", correlation
     }
 
-    /// Reads `paths` (a store or its shards) once. `classNames` labels the output (nil: `class N`);
-    /// `pairs` is how many confused pairs to keep.
-    public static func make(paths: [String], classNames names: [String]? = nil, pairs: Int = 10) throws(PipelineError) -> ClassRelations {
+    /// Reads `paths` (a store or its shards) once. `classNames` are the dataset's (nil: as the store
+    /// records them, else the teacher's, else `class N`); `pairs` is how many confused pairs to keep. With
+    /// `classMap` (a file, ``ClassMap``) the relations are those of the targets mapped onto the dataset's
+    /// classes; a store whose labels are not its teacher's classes needs it.
+    public static func make(paths: [String], classNames names: [String]? = nil, pairs: Int = 10,
+                            classMap: String? = nil) throws(PipelineError) -> ClassRelations {
         let store: ShardedStore
         do { store = try ShardedStore(paths: paths) } catch { throw .store(error) }
-        let c = store.metadata.numClasses
+        let map = try ClassMap.reading(classMap, metadata: store.metadata, datasetNames: names)
+        let c = map?.studentClasses ?? store.metadata.numClasses
+        let names = map?.studentNames ?? names ?? store.metadata.dataset.classNames ?? store.metadata.teacher.classNames
         guard c <= maxClasses else {
             throw .invalid(field: "classCorrelation", value: paths.joined(separator: " "),
                            why: "the store has C = \(c) classes; class relations are computed for C ≤ \(maxClasses)")
@@ -58,7 +63,7 @@ public struct ClassRelations: Sendable, Codable, Equatable {
         do { labels = try store.labels() } catch { throw .store(error) }
         var acc = Accumulator(classes: c)
         do {
-            try store.forEachChunk { cols in acc.add(cols, labels: labels) }
+            try store.forEachChunk { cols in acc.add(map.map { $0.apply(cols) } ?? cols, labels: labels) }
         } catch let e as StoreError {
             throw .store(e)
         } catch {

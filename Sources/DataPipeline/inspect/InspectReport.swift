@@ -48,6 +48,11 @@ public struct InspectReport: Codable, Sendable {
     public var topKMass: Distribution
     /// Teacher top-1 accuracy against labels, when labels are known.
     public var teacherAccuracy: Double?
+    /// The class map the accuracy was measured through (its digest), when `inspect` was given one; and
+    /// whether the labels are another set of classes than the teacher's (precompute was given a map), so
+    /// that without a map no accuracy is measured.
+    public var classMapDigest: String?
+    public var labelsInOtherClasses: Bool = false
     /// Distinct top-1 classes, and the most frequent ones (up to 10).
     public var top1ClassesSeen: Int
     /// The most frequent top-1 classes.
@@ -74,6 +79,8 @@ public struct InspectReport: Codable, Sendable {
         case top1Probability = "top1_probability"
         case topKMass = "topk_mass"
         case teacherAccuracy = "teacher_accuracy"
+        case classMapDigest = "class_map_digest"
+        case labelsInOtherClasses = "labels_in_other_classes"
         case top1ClassesSeen = "top1_classes_seen"
         case top1ClassesMostFrequent = "top1_classes_most_frequent"
         case digest, failures, sessions
@@ -96,13 +103,34 @@ public struct InspectReport: Codable, Sendable {
     }
 
     /// Summarises a store given as one file, several shard files or a folder of shards (read as one).
-    public static func make(paths: [String]) throws -> InspectReport {
+    /// With `classMap` (a file, ``ClassMap``) the teacher's accuracy is that of its targets mapped onto the
+    /// dataset's classes (`datasetNames`, else as the store records them).
+    public static func make(paths: [String], classMap: String? = nil, datasetNames: [String]? = nil) throws -> InspectReport {
         let reader = try ShardedStore(paths: paths)
         let path = reader.paths.joined(separator: " ")
         let meta = reader.metadata
         let chunkInfos = try reader.chunks()
-        var stats = StoreStatistics(numClasses: meta.numClasses, labels: try reader.labels())
-        try reader.forEachChunk { stats.add($0) }
+        let labels = try reader.labels()
+        var stats = StoreStatistics(numClasses: meta.numClasses, labels: labels)
+        let map = try classMap.map { p throws(PipelineError) in
+            try ClassMap(path: p, teacherClasses: meta.numClasses, teacherNames: meta.teacher.classNames,
+                         studentNames: datasetNames ?? meta.dataset.classNames)
+        }
+        let other = map == nil && meta.teacher.classNames != nil && (datasetNames ?? meta.dataset.classNames).map { $0 != meta.teacher.classNames } == true
+        var mappedCorrect = 0, mappedLabelled = 0
+        try reader.forEachChunk { cols in
+            stats.add(cols)
+            guard let map, let labels else { return }
+            let mapped = map.apply(cols)
+            for r in 0..<mapped.count {
+                let s = Int(mapped.sampleIDs[r])
+                guard s < labels.count, let l = labels[s], l >= 0 else { continue }
+                mappedLabelled += 1
+                if Int(mapped.indices[mapped.top1Position(r)]) == Int(l) { mappedCorrect += 1 }
+            }
+        }
+        let accuracy = map != nil ? (mappedLabelled == 0 ? nil : Double(mappedCorrect) / Double(mappedLabelled))
+            : other ? nil : stats.accuracy
         let epochs = try reader.epochs()
         let fileBytes = reader.fileBytes
         let records = stats.records
@@ -128,7 +156,8 @@ public struct InspectReport: Codable, Sendable {
             payloadBytesPerRecord: records == 0 ? 0 : Double(compressed) / Double(records),
             compressionRatio: compressed == 0 ? 0 : Double(raw) / Double(compressed),
             klMean: records == 0 ? 0 : klSum / Double(records), klMax: klMax,
-            top1Probability: dist(stats.top1), topKMass: dist(stats.topKMass), teacherAccuracy: stats.accuracy,
+            top1Probability: dist(stats.top1), topKMass: dist(stats.topKMass), teacherAccuracy: accuracy,
+            classMapDigest: map?.digest, labelsInOtherClasses: other,
             top1ClassesSeen: classCounts.count, top1ClassesMostFrequent: Array(top), digest: stats.digest.hex,
             failures: try reader.failures().count, sessions: try reader.sessions())
     }

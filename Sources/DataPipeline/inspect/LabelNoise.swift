@@ -40,25 +40,33 @@ public struct LabelNoise: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey { case minConfidence = "min_confidence", samples, suspects }
 
     /// Ranks the suspects of `paths` (a store or its shards): samples whose teacher class is not their
-    /// label, with a mean probability of at least `minConfidence`.
-    public static func make(paths: [String], minConfidence: Double = 0.9, classNames names: [String]? = nil) throws(PipelineError) -> LabelNoise {
+    /// label, with a mean probability of at least `minConfidence`. `classNames` are the dataset's (nil: as
+    /// the store records them); with `classMap` (a file, ``ClassMap``) the teacher's targets are compared
+    /// with the labels in the dataset's classes. A store whose labels are not its teacher's classes needs
+    /// the map (``ClassMap/reading(_:metadata:datasetNames:field:)``).
+    public static func make(paths: [String], minConfidence: Double = 0.9, classNames names: [String]? = nil,
+                            classMap: String? = nil) throws(PipelineError) -> LabelNoise {
         guard minConfidence > 0, minConfidence <= 1 else {
             throw .invalid(field: "minConfidence", value: "\(minConfidence)", why: "must be in (0, 1]")
         }
         let store: ShardedStore
         do { store = try ShardedStore(paths: paths) } catch { throw .store(error) }
         let meta = store.metadata
-        let c = meta.numClasses
+        let map = try ClassMap.reading(classMap, metadata: meta, datasetNames: names)
+        let c = map?.studentClasses ?? meta.numClasses
+        // Labels are the dataset's classes; the teacher's are the same ones (checked above) or mapped onto them.
+        let labelNames = map?.studentNames ?? names ?? meta.dataset.classNames
+        let teacherNames = map?.studentNames ?? meta.teacher.classNames ?? labelNames
         let stored: [Int32?]?
         do { stored = try store.labels() } catch { throw .store(error) }
         guard let labels = stored else {
             throw .invalid(field: "data", value: paths.joined(separator: " "), why: "the store lists no sample labels; label noise needs them")
         }
-        func name(_ i: Int) -> String { names.flatMap { i < $0.count ? $0[i] : nil } ?? "class \(i)" }
+        func name(_ i: Int, _ names: [String]?) -> String { names.flatMap { i < $0.count ? $0[i] : nil } ?? "class \(i)" }
         var cursors: [Cursor] = []
         do {
             for (s, reader) in store.readers.enumerated() {
-                for e in 0..<meta.epochs { cursors.append(Cursor(shard: s, chunks: try reader.chunks(epoch: e))) }
+                for e in 0..<meta.epochs { cursors.append(Cursor(shard: s, chunks: try reader.chunks(epoch: e), map: map)) }
             }
         } catch { throw .store(error) }
         var suspects: [Suspect] = []
@@ -98,8 +106,8 @@ public struct LabelNoise: Sendable, Codable, Equatable {
                 guard Int(teacher) != label, p >= minConfidence else { continue }
                 let q = mean(UInt32(label))
                 let key = (try? store.readers[0].sample(sample))??.key ?? "sample \(sample)"
-                suspects.append(Suspect(sample: sample, key: key, label: label, labelName: name(label), teacherClass: Int(teacher),
-                                        teacherName: name(Int(teacher)), meanProbability: p, labelProbability: q,
+                suspects.append(Suspect(sample: sample, key: key, label: label, labelName: name(label, labelNames), teacherClass: Int(teacher),
+                                        teacherName: name(Int(teacher), teacherNames), meanProbability: p, labelProbability: q,
                                         agreement: Double(top1.filter { $0 == teacher }.count) / Double(views.count),
                                         views: views.count, score: p - q))
             }
@@ -122,13 +130,16 @@ public struct LabelNoise: Sendable, Codable, Equatable {
     struct Cursor {
         let shard: Int
         let chunks: [ChunkInfo]
+        /// The map each chunk's targets go through, or nil.
+        let map: ClassMap?
         var next = 0
         var columns: RecordColumns?
         var row = 0
 
-        init(shard: Int, chunks: [ChunkInfo]) {
+        init(shard: Int, chunks: [ChunkInfo], map: ClassMap? = nil) {
             self.shard = shard
             self.chunks = chunks.sorted { $0.minSample < $1.minSample }
+            self.map = map
         }
 
         /// The view of `sample` when this cursor holds one (samples are asked for in increasing order).
@@ -144,7 +155,8 @@ public struct LabelNoise: Sendable, Codable, Equatable {
                     continue
                 }
                 guard next < chunks.count, chunks[next].minSample <= sample else { return nil }
-                columns = try store.readers[shard].chunk(epoch: chunks[next].epoch, chunk: chunks[next].chunk)
+                let cols = try store.readers[shard].chunk(epoch: chunks[next].epoch, chunk: chunks[next].chunk)
+                columns = map.map { $0.apply(cols) } ?? cols
                 row = 0
                 next += 1
             }

@@ -8,16 +8,23 @@ import Store
 /// class-correlation heatmap with the most confused pairs, and the label-noise suspects with their
 /// images. Pictures are inlined as PNG data URLs; no script, no network, no framework.
 public enum ReportPage {
-    /// The page for `paths` (a store or its shards) against `data`, the dataset it indexes.
+    /// The page for `paths` (a store or its shards) against `data`, the dataset it indexes; with
+    /// `classMap` (``ClassMap``) the relations and suspects are in the dataset's classes.
     public static func html(paths: [String], data: String, minConfidence: Double = 0.9, suspects: Int = 24,
-                            gridCount: Int = 16) throws(PipelineError) -> String {
-        let report: InspectReport
-        do { report = try InspectReport.make(paths: paths) } catch let e as StoreError { throw .store(e) } catch {
-            throw .failed("\(paths.joined(separator: " ")): \(error)")
-        }
+                            gridCount: Int = 16, classMap: String? = nil) throws(PipelineError) -> String {
         let source = try DataSource.open(data)
         let names = source.classNames
+        let report: InspectReport
+        do { report = try InspectReport.make(paths: paths, classMap: classMap, datasetNames: names) } catch let e as StoreError {
+            throw .store(e)
+        } catch let e as PipelineError {
+            throw e
+        } catch {
+            throw .failed("\(paths.joined(separator: " ")): \(error)")
+        }
         func name(_ c: Int) -> String { c < names.count ? names[c] : "class \(c)" }
+        let teacherNames = report.metadata.teacher.classNames ?? names
+        func teacherName(_ c: Int) -> String { c < teacherNames.count ? teacherNames[c] : "class \(c)" }
         let meta = report.metadata
         var page = """
             <!DOCTYPE html>
@@ -53,13 +60,13 @@ public enum ReportPage {
         page += "<h2>Replayed samples</h2>\n<p>What the teacher saw, replayed from each record's seed, with the stored top-3.</p>\n"
         page += "<p><img class=\"px\" alt=\"replayed grid\" src=\"\(try dataURL(grid))\"></p>\n<table><tr><th>tile</th><th>sample</th><th>label</th><th>stored top-3</th></tr>\n"
         for (i, t) in tiles.enumerated() {
-            let top = t.top.map { "\(escape(name($0.0))) \(String(format: "%.0f %%", $0.1 * 100))" }.joined(separator: ", ")
+            let top = t.top.map { "\(escape(teacherName($0.0))) \(String(format: "%.0f %%", $0.1 * 100))" }.joined(separator: ", ")
             page += "<tr><td>\(i)</td><td>\(t.sample)</td><td>\(escape(name(t.label)))</td><td>\(top)</td></tr>\n"
         }
         page += "</table>\n"
         // Class relations.
         if meta.numClasses <= ClassRelations.maxClasses {
-            let relations = try ClassRelations.make(paths: paths, classNames: names, pairs: 10)
+            let relations = try ClassRelations.make(paths: paths, classNames: names, pairs: 10, classMap: classMap)
             let cell = max(1, 480 / relations.numClasses)
             page += "<h2>Class relations</h2>\n<p>Pearson correlation between classes of the stored probability vectors (blue −1, white 0, red +1), classes in label order: "
             page += relations.classNames.enumerated().map { "\($0.offset) \(escape($0.element))" }.joined(separator: ", ") + ".</p>\n"
@@ -71,7 +78,7 @@ public enum ReportPage {
             page += "</table>\n"
         }
         // Label-noise suspects with their images.
-        if let noise = try? LabelNoise.make(paths: paths, minConfidence: minConfidence, classNames: names) {
+        if let noise = try? LabelNoise.make(paths: paths, minConfidence: minConfidence, classNames: names, classMap: classMap) {
             page += "<h2>Label-noise suspects</h2>\n<p>\(noise.suspects.count) of \(noise.samples) samples: the teacher gives another class than the label a mean probability ≥ \(minConfidence) over every view. The first \(min(suspects, noise.suspects.count)):</p>\n<div class=\"tiles\">\n"
             for s in noise.suspects.prefix(suspects) {
                 let picture = (try? source.image(s.sample)).flatMap { try? dataURL(enlarged($0, to: 112)) }

@@ -49,6 +49,9 @@ public struct PrecomputeOptions: Sendable {
     /// A file of the teacher's class names (``TeacherClassNames/load(path:count:field:)``), for a teacher
     /// that does not carry them: recorded in the store and compared with the dataset's names.
     public var teacherClasses: String?
+    /// A class map file (``ClassMap``) relating the teacher's classes to the dataset's when they differ:
+    /// checked, not applied (the store keeps the teacher's classes; readers apply the map).
+    public var classMap: String?
 
     /// Creates options.
     public init(

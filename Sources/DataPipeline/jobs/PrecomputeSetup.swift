@@ -53,7 +53,13 @@ struct PrecomputeSetup {
             }
             teacherMeta.classNames = try TeacherClassNames.load(path: path, count: teacher.numClasses)
         }
-        if let names = teacherMeta.classNames { try TeacherClassNames.compare(teacher: names, source: source, data: o.data) }
+        if let path = o.classMap {
+            // The map says how the dataset's classes relate to the teacher's; the store stays in the teacher's.
+            _ = try ClassMap(path: path, teacherClasses: teacher.numClasses, teacherNames: teacherMeta.classNames,
+                             studentNames: source.classNames.isEmpty ? nil : source.classNames)
+        } else if let names = teacherMeta.classNames {
+            try TeacherClassNames.compare(teacher: names, source: source, data: o.data)
+        }
         try Self.checkLabels(source, classes: teacher.numClasses, data: o.data)
         if policy != nil { teacherMeta.inputChannels = channels }
         var exclusion: SampleExclusion?
@@ -65,7 +71,8 @@ struct PrecomputeSetup {
         var meta = StoreMetadata(
             numClasses: teacher.numClasses, topK: o.topK, valueCodec: o.codec, epochs: o.epochs, chunkRecords: o.chunkRecords,
             runSeed: o.seed, teacher: teacherMeta, policy: policy?.canonicalJSON(), policyHash: policy?.hash,
-            dataset: .init(source: o.data, sampleCount: source.count, fingerprint: source.fingerprint),
+            dataset: .init(source: o.data, sampleCount: source.count, fingerprint: source.fingerprint,
+                           classNames: TeacherClassNames.datasetNames(source, data: o.data)),
             shard: .init(rank: o.rank, world: o.world))
         if let e = exclusion { meta.exclusion = .init(file: e.path, samples: e.samples.count, hash: e.hash) }
         metadata = meta

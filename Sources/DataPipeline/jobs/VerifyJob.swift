@@ -23,8 +23,10 @@ public enum VerifyJob {
     ///     so a same-machine replay expects fp16-identical values.
     ///   - teachers: opens `teacher` (``SyntheticTeachers`` by default; the CLI gives the model teachers).
     ///     Without a teacher, verification needs no model library.
+    ///   - classMap: a class map file (``ClassMap``) relating the teacher's classes to the dataset's: checked
+    ///     against both instead of requiring the dataset to have the teacher's names.
     public static func run(paths: [String], data: String?, teacher: String?, arch: String?, sample: Int = 256, all: Bool = false,
-                           batch: Int = 64, fused: Bool? = nil, teachers: any TeacherOpener = SyntheticTeachers(),
+                           batch: Int = 64, fused: Bool? = nil, classMap: String? = nil, teachers: any TeacherOpener = SyntheticTeachers(),
                            progress: ((String) -> Void)? = nil) throws(PipelineError) -> VerifyReport {
         try Settings.checkBatch(batch)
         let store: ShardedStore
@@ -35,7 +37,7 @@ public enum VerifyJob {
         let scan = try scanRecords(store, reservoir: sample, &problems, progress: progress)
         let coverage = checkCoverage(store, scan: scan, &problems)
         let source = try data.map { d throws(PipelineError) in try DataSource.open(d, defaultClasses: meta.numClasses) }
-        let datasetState = checkDataset(source, data: data, meta: meta, &problems)
+        let datasetState = checkDataset(source, data: data, meta: meta, classMap: classMap, &problems)
         let policy = storedPolicy(meta, &problems)
         var replay: VerifyReport.Replay?
         if let teacherSpec = teacher {
@@ -190,9 +192,14 @@ public enum VerifyJob {
     }
 
     /// "match", "mismatch" (a problem) or "not checked".
-    static func checkDataset(_ source: (any ImageSource)?, data: String?, meta: StoreMetadata, _ problems: inout Problems) -> String {
+    static func checkDataset(_ source: (any ImageSource)?, data: String?, meta: StoreMetadata, classMap: String? = nil,
+                             _ problems: inout Problems) -> String {
         guard let source, let data else { return "not checked" }
-        if let names = meta.teacher.classNames {
+        if let classMap {
+            do throws(PipelineError) { _ = try ClassMap(path: classMap, metadata: meta, source: source) } catch {
+                problems.add("class-map", error.description)
+            }
+        } else if let names = meta.teacher.classNames {
             do throws(PipelineError) { try TeacherClassNames.compare(teacher: names, source: source, data: data) } catch {
                 problems.add("class-names", error.description)
             }

@@ -21,6 +21,9 @@ public struct LoaderOptions: Sendable, Equatable {
     public var workers: Int, prefetch: Int
     /// A file of sample keys to leave out (``SampleExclusion``), or nil.
     public var exclude: String?
+    /// A class map file (``ClassMap``): targets are read in the dataset's classes; nil reads the
+    /// teacher's.
+    public var classMap: String?
 
     public init(batch: Int, seed: UInt64 = 0, rank: Int = 0, world: Int = 1, shuffleChunks: Int = 8, dropLast: Bool = true,
                 workers: Int = 2, prefetch: Int = 2) {
@@ -67,9 +70,12 @@ public final class Loader: @unchecked Sendable {
     public let channels: Int
     /// Options.
     public let options: LoaderOptions
-    /// Classes C and entries per record K.
-    public var numClasses: Int { store.metadata.numClasses }
-    public var k: Int { store.metadata.topK }
+    /// Classes and entries per record of the targets handed out: the store's C and K, or with a class
+    /// map the student's S and min(K, S).
+    public var numClasses: Int { classMap?.studentClasses ?? store.metadata.numClasses }
+    public var k: Int { classMap?.outputK(storeK: store.metadata.topK) ?? store.metadata.topK }
+    /// The class map targets go through (`options.classMap`), or nil.
+    public let classMap: ClassMap?
     /// Epochs the store holds completely (the reuse cycle length).
     public let storedEpochs: Int
     private let renderer: BatchRenderer
@@ -103,7 +109,13 @@ public final class Loader: @unchecked Sendable {
         }
         let source = try DataSource.open(data)
         // Names first: when the teacher's are known, a dataset in another class order is named as such.
-        if let names = meta.teacher.classNames { try TeacherClassNames.compare(teacher: names, source: source, data: data) }
+        // A class map says how the two relate instead.
+        if let path = options.classMap {
+            classMap = try ClassMap(path: path, metadata: meta, source: source)
+        } else {
+            classMap = nil
+            if let names = meta.teacher.classNames { try TeacherClassNames.compare(teacher: names, source: source, data: data) }
+        }
         let fingerprint = source.fingerprint
         guard fingerprint == meta.dataset.fingerprint else {
             throw .invalid(field: "data", value: data,
@@ -312,7 +324,8 @@ public final class Loader: @unchecked Sendable {
         let se = storedEpoch(for: epoch)
         do throws(StoreError) {
             for c in chunks {
-                let cols = try store.readers[c.shard].chunk(epoch: se, chunk: c.chunk)
+                var cols = try store.readers[c.shard].chunk(epoch: se, chunk: c.chunk)
+                if let classMap { cols = classMap.apply(cols) }
                 let base = w.sampleIDs.count
                 for i in 0..<cols.count where !(exclusion?.contains(Int(cols.sampleIDs[i])) ?? false) {
                     w.order.append(Int32(base + i))

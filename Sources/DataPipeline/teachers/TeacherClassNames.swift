@@ -77,14 +77,16 @@ public enum TeacherClassNames {
             throw .invalid(field: "data", value: data,
                            why: "the dataset has the teacher's classes in another order (\(differ.count) of \(teacher.count) differ: "
                                + shown.joined(separator: "; ")
-                               + "), so its labels would not mean the teacher's classes; rename the class folders so that they "
-                               + "sort into the teacher's order (a numeric prefix: 00-…, 01-…) and give those names as the teacher's")
+                               + "), so its labels would not mean the teacher's classes; give a class map that pairs each teacher "
+                               + "class with its dataset class (--class-map FILE, TEACHER<TAB>DATASET lines; class_map= in Python), "
+                               + "or rename the class folders so that they sort into the teacher's order (a numeric prefix: 00-…, 01-…)")
         }
         let missing = dataset.filter { !teacherSet.contains($0) }, extra = teacher.filter { !datasetSet.contains($0) }
         throw .invalid(field: "data", value: data,
                        why: "the dataset's classes are not the teacher's: \(missing.count) of the dataset's \(dataset.count) are not among "
                            + "the teacher's \(teacher.count)" + (missing.isEmpty ? "" : " (first: \"\(missing.prefix(3).joined(separator: "\", \""))\")")
                            + (extra.isEmpty ? "" : ", and the teacher has \(extra.count) the dataset lacks (first: \"\(extra.prefix(3).joined(separator: "\", \""))\")")
-                           + "; give the teacher's names for this dataset's classes, or use data with the teacher's classes")
+                           + "; give a class map from the teacher's classes onto the dataset's (--class-map FILE, TEACHER<TAB>DATASET "
+                           + "lines; class_map= in Python), or use data with the teacher's classes")
     }
 }
