@@ -23,6 +23,7 @@ done
 SEEDS=${SEEDS:-"1 2"}
 EPOCHS=${EPOCHS:-3}
 STEPS=${STEPS:-120}
+COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)  # the binary is built from this checkout now
 swift build -c release --product tinydistill >/dev/null
 BIN=$(swift build -c release --show-bin-path)/tinydistill
 TEACHER=models/fashion-mnist-teacher.safetensors
@@ -43,7 +44,7 @@ for seed in $SEEDS; do
   "$BIN" train "${COMMON[@]}" --labels-only --out "$WORK/labels-seed$seed"
 done
 /usr/bin/python3 - "$WORK" "$MAP" "Benchmarks/scripts/class-map-grouping.sh $*" "$("$BIN" --version)" \
-    "$(git rev-parse HEAD 2>/dev/null || echo unknown)" "$SEEDS" "$EPOCHS" "$STEPS" <<'PY'
+    "$COMMIT" "$SEEDS" "$EPOCHS" "$STEPS" <<'PY'
 import json, os, statistics, sys
 work, cmap, command, version, commit, seeds, epochs, steps = sys.argv[1:9]
 runs = []
