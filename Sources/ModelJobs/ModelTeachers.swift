@@ -10,6 +10,9 @@ public struct ModelTeachers: TeacherOpener {
     /// The safetensors metadata key of a checkpoint's class names (a JSON array; `train` writes it from
     /// the dataset's names), which a built-in teacher records in its stores.
     public static let classNamesKey = "tinydistill.class_names"
+    /// The metadata keys of a checkpoint's own top-1 accuracy (a decimal in [0, 1]) and the data it was
+    /// measured on, which `train --eval` writes and a built-in teacher records in its stores.
+    public static let top1Key = "tinydistill.eval_top1", top1DataKey = "tinydistill.eval_data"
 
     /// The opener.
     public init() {}
@@ -47,10 +50,14 @@ public struct ModelTeachers: TeacherOpener {
             case .resNet: required = nil
             }
             let names = try Self.classNames(fileMetadata, classes: architecture.numClasses, path: spec)
+            var meta = StoreMetadata.Teacher(architecture: architecture.json, weightsHash: try model.weightsDigest(),
+                                             fusedInference: fused, classNames: names)
+            if let top1 = fileMetadata[Self.top1Key].flatMap(Double.init), (0...1).contains(top1) {
+                meta.recordedTop1 = top1
+                meta.recordedTop1Data = fileMetadata[Self.top1DataKey]
+            }
             return ModelTeacher(model: model, numClasses: architecture.numClasses, inputChannels: architecture.inChannels,
-                                requiredInputSize: required,
-                                metadata: .init(architecture: architecture.json, weightsHash: try model.weightsDigest(),
-                                                fusedInference: fused, classNames: names))
+                                requiredInputSize: required, metadata: meta)
         } catch let error as PipelineError {
             throw error
         } catch let error as ModelError {

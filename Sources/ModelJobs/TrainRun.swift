@@ -322,6 +322,11 @@ final class TrainRun {
            let json = try? JSONSerialization.data(withJSONObject: names) {
             modelMeta[ModelTeachers.classNamesKey] = String(decoding: json, as: UTF8.self)
         }
+        // Its own accuracy, which a store it makes as a teacher records (inspect warns far below it).
+        if let top1 = log.epochs.last?.evalTop1, let eval = o.eval {
+            modelMeta[ModelTeachers.top1Key] = "\(top1)"
+            modelMeta[ModelTeachers.top1DataKey] = eval
+        }
         do {
             var progress = ["epoch": "\(epoch)", "position": "\(position)", "tinydistill.train": o.identity]
             progress["tinydistill.exclusion"] = loader.exclusion?.hash

@@ -27,6 +27,10 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         }
         /// `sha256:<hex>` of the class names (``classNamesDigest(_:)``), with them; stored in the document.
         public private(set) var classNamesDigest: String?
+        /// The teacher's own top-1 accuracy and the data it was measured on, where its checkpoint records
+        /// them (`train --eval` writes them); nil otherwise. Not compared on resume.
+        public var recordedTop1: Double?
+        public var recordedTop1Data: String?
         /// Creates a teacher description.
         public init(architecture: String, weightsHash: String, inputChannels: Int? = nil, fusedInference: Bool? = nil,
                     classNames: [String]? = nil) {
@@ -48,6 +52,8 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
             case fusedInference = "fused_inference"
             case classNames = "class_names"
             case classNamesDigest = "class_names_digest"
+            case recordedTop1 = "recorded_top1"
+            case recordedTop1Data = "recorded_top1_data"
         }
     }
 

@@ -72,6 +72,7 @@ public func loaderInfo(_ handle: OpaquePointer?, _ json: UnsafeMutablePointer<Un
             "num_classes": l.numClasses, "topk": l.k, "channels": l.channels, "side": l.policy.outputSize,
             "stored_epochs": l.storedEpochs, "batch_size": l.options.batch, "rank": l.options.rank, "world": l.options.world,
             "metadata": jsonObject(l.store.metadata),
+            "class_map_digest": l.classMap?.digest ?? NSNull(), "class_names": l.classMap?.studentNames ?? l.source.classNames,
         ]
         json.pointee = cString(jsonString(info))
     }

@@ -314,8 +314,9 @@ struct InspectCommand: ParsableCommand {
                 String(format: "%.2f %% top-1 vs labels", 100 * $0) + (r.classMapDigest.map { ", through the class map (\($0.prefix(19))…)" } ?? "")
             } ?? "labels unknown"))
         }
-        if let warning = InspectReport.chanceWarning(accuracy: r.teacherAccuracy, classes: m.numClasses,
-                                                     named: m.teacher.classNames != nil || m.teacher.architecture == "synthetic") {
+        if let warning = TeacherAgreement.warning(agreement: r.teacherAccuracy, classes: m.numClasses,
+                                                  named: m.teacher.classNames != nil || m.teacher.architecture == "synthetic",
+                                                  recordedTop1: m.teacher.recordedTop1, recordedOn: m.teacher.recordedTop1Data) {
             rows.append(("warning", warning))
         }
         rows.append(("top-1 classes", "\(r.top1ClassesSeen) seen; most frequent " + r.top1ClassesMostFrequent.prefix(5).map { "\($0.classIndex) (\($0.count))" }.joined(separator: ", ")))

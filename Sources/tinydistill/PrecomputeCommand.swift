@@ -149,8 +149,12 @@ struct PrecomputeCommand: ParsableCommand {
             print("bad samples      \(summary.badSamples)")
             if summary.excludedSamples > 0 { print("excluded         \(summary.excludedSamples) samples per epoch (--exclude)") }
             for example in summary.badSampleExamples { print("  \(example)") }
+            if let agreement = summary.teacherAgreement {
+                print(String(format: "teacher vs labels %.2f %% top-1 agreement (this run's records)", 100 * agreement))
+            }
             print("store            \(out)")
         }
+        if let warning = summary.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         fflush(nil)  // the summary before the interruption message on stderr
         if strict && summary.badSamples > 0 {
             throw CLIFailure(message: "\(summary.badSamples) bad sample(s) (--strict); they are listed above and in the store's failures table")

@@ -199,11 +199,12 @@ final class TrainProgress {
     private var mark: (epoch: Int, step: Int, at: Date)?
     private var onLine = false
 
-    /// Seconds left in the epoch, from the pace of the steps since this process first saw it.
-    func secondsLeft(epoch: Int, step: Int, steps: Int, now: Date = Date()) -> Double {
+    /// Seconds left in the epoch, from the pace of the steps since this process first saw it; nil at the
+    /// first step it sees (no pace yet).
+    func secondsLeft(epoch: Int, step: Int, steps: Int, now: Date = Date()) -> Double? {
         guard let m = mark, m.epoch == epoch, step > m.step else {
             mark = (epoch, step, now)
-            return 0
+            return nil
         }
         return Double(steps - step) * now.timeIntervalSince(m.at) / Double(step - m.step)
     }
@@ -215,9 +216,9 @@ final class TrainProgress {
         last = now
         let width = 24
         let filled = steps > 0 ? width * step / steps : 0
-        let line = String(format: "epoch %d [%@%@] %d/%d  loss %.4f  %.0f img/s  ETA %.0f s", epoch,
+        let line = String(format: "epoch %d [%@%@] %d/%d  loss %.4f  %.0f img/s  ETA %@", epoch,
                           String(repeating: "#", count: filled), String(repeating: ".", count: width - filled), step, steps, loss,
-                          imagesPerSecond, eta)
+                          imagesPerSecond, eta.map { String(format: "%.0f s", $0) } ?? "–")
         if tty {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
             onLine = true

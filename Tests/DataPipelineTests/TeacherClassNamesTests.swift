@@ -39,6 +39,8 @@ import Testing
         try Self.write("[\"bag\", \"coat\", \"shirt\"]", to: root + "/names.json")
         #expect(try TeacherClassNames.load(path: root + "/lines.txt", count: 3) == ["bag", "coat", "shirt"])
         #expect(try TeacherClassNames.load(path: root + "/names.json") == ["bag", "coat", "shirt"])
+        try Self.write("bag\r\ncoat\r\nshirt\r\n", to: root + "/crlf.txt")   // Windows line ends
+        #expect(try TeacherClassNames.load(path: root + "/crlf.txt", count: 3) == ["bag", "coat", "shirt"])
     }
 
     @Test func aNamesFileWithAnEmptyLineADuplicateOrTheWrongCountIsRefusedNamingTheFile() throws {
@@ -105,16 +107,27 @@ import Testing
     }
 }
 
-/// inspect's warning for a teacher that agrees with the labels about as often as chance.
+/// The warning (inspect, precompute's summary) for a teacher that agrees with the labels about as often as
+/// chance, or far less often than its recorded accuracy.
 @Suite struct ChanceWarningTests {
     @Test func aTeacherNearChanceWithoutNamesIsWarnedAbout() {
-        let w = InspectReport.chanceWarning(accuracy: 0.12, classes: 10, named: false)
+        let w = TeacherAgreement.warning(agreement: 0.12, classes: 10, named: false)
         #expect(w?.contains("12.00 %") == true && w?.contains("1/C = 10.00 %") == true && w?.contains("--teacher-classes") == true)
+        #expect(w?.contains("--class-map") == true && w?.contains("recorded") == false)
+    }
+
+    @Test func aTeacherFarBelowItsRecordedAccuracyIsWarnedAboutWithTheGap() {
+        // The issue's case: 33.38 % agreement from a teacher of 90.46 % top-1 (above 2/C = 20 %).
+        let w = TeacherAgreement.warning(agreement: 0.3338, classes: 10, named: false, recordedTop1: 0.9046, recordedOn: "fashion-mnist:test")
+        #expect(w?.contains("33.38 %") == true && w?.contains("57.1 points below its recorded top-1 of 90.46 % (on fashion-mnist:test)") == true, "\(w ?? "nil")")
+        #expect(w?.contains("near chance") == false)
+        #expect(TeacherAgreement.warning(agreement: 0.80, classes: 10, named: false, recordedTop1: 0.9046) == nil)
     }
 
     @Test func aTeacherWellAboveChanceOrWithNamesOrWithoutLabelsIsNot() {
-        #expect(InspectReport.chanceWarning(accuracy: 0.9, classes: 10, named: false) == nil)
-        #expect(InspectReport.chanceWarning(accuracy: 0.1, classes: 10, named: true) == nil)
-        #expect(InspectReport.chanceWarning(accuracy: nil, classes: 10, named: false) == nil)
+        #expect(TeacherAgreement.warning(agreement: 0.9, classes: 10, named: false) == nil)
+        #expect(TeacherAgreement.warning(agreement: 0.1, classes: 10, named: true) == nil)
+        #expect(TeacherAgreement.warning(agreement: 0.1, classes: 10, named: true, recordedTop1: 0.9) == nil)
+        #expect(TeacherAgreement.warning(agreement: nil, classes: 10, named: false) == nil)
     }
 }

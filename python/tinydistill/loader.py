@@ -87,6 +87,10 @@ class Loader:
     all. (torch's DataLoader counts worker processes, each rendering whole batches, with 0 meaning the main
     process, and prefetches `prefetch_factor` batches per worker.) Leaving a `with` block, or `close()`,
     releases the loader; batches already handed out stay valid.
+
+    `class_map` is a class map file (TEACHER<TAB>STUDENT lines, docs/cli.md "Class maps"): targets then come
+    in the dataset's classes (`num_classes` of them, `k` = min(K, that) entries per row), each the teacher's
+    probabilities summed per student class and renormalised over the classes kept.
     """
 
     info: Dict[str, Any]
@@ -101,13 +105,14 @@ class Loader:
     def __init__(self, store: Union[PathLike, Sequence[PathLike], Store], data: PathLike, batch_size: int,
                  epoch: int = 0, rank: Optional[int] = None, world: Optional[int] = None, num_workers: int = 2,
                  drop_last: bool = True, seed: int = 0, prefetch_factor: int = 2, shuffle_chunks: int = 8,
-                 exclude: Optional[PathLike] = None) -> None:
+                 exclude: Optional[PathLike] = None, class_map: Optional[PathLike] = None) -> None:
         stores = store_paths(store)
         rank, world = rank_and_world(rank, world)
         options = {"stores": stores, "data": str(data), "batch_size": batch_size, "seed": seed, "rank": rank,
                    "world": world, "num_workers": num_workers, "prefetch_factor": prefetch_factor,
                    "shuffle_chunks": shuffle_chunks, "drop_last": bool(drop_last),
-                   "exclude": None if exclude is None else str(exclude)}
+                   "exclude": None if exclude is None else str(exclude),
+                   "class_map": None if class_map is None else str(class_map)}
         self._handle = open_with_options(lib.tinydistill_loader_open, lib.tinydistill_loader_free, options)
         self.info = call_json(lib.tinydistill_loader_info, self._handle.pointer)
         self.batch_size, self.seed, self.rank, self.world = batch_size, seed, rank, world

@@ -92,7 +92,7 @@ class TeacherStage:
                  teacher_info: Optional[Mapping[str, Any]] = None, batch_size: int = 64, threads: int = 2,
                  pixels: Literal["float32", "uint8"] = "float32", chunk_records: int = 4096,
                  compression_level: int = 1, exclude: Optional[PathLike] = None,
-                 max_store_bytes: Optional[int] = None) -> None:
+                 max_store_bytes: Optional[int] = None, class_map: Optional[PathLike] = None) -> None:
         if teacher_info is None:
             raise InvalidArgumentError("teacher_info: required: {'name': ..., 'digest': ..., 'num_classes': ... "
                                        "and/or 'class_names': [...]}")
@@ -101,7 +101,7 @@ class TeacherStage:
                    "rank": rank, "world": world, "teacher": dict(teacher_info), "batch_size": batch_size,
                    "threads": threads, "pixels": pixels, "chunk_records": chunk_records,
                    "compression_level": compression_level, "exclude": None if exclude is None else str(exclude),
-                   "max_store_bytes": max_store_bytes}
+                   "max_store_bytes": max_store_bytes, "class_map": None if class_map is None else str(class_map)}
         if isinstance(policy, Mapping):
             options["policy_json"] = json.dumps(dict(policy))
         elif policy is not None:

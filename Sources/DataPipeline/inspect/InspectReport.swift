@@ -86,17 +86,6 @@ public struct InspectReport: Codable, Sendable {
         case digest, failures, sessions
     }
 
-    /// A warning when the teacher's top-1 agrees with the labels at most twice as often as chance (1/C)
-    /// and its class names are unknown: the likeliest cause is a dataset whose class order is not the
-    /// teacher's, which only names can show. Nil otherwise (and without labels). Callers pass `named` true
-    /// for the synthetic teacher, whose agreement is chance by design.
-    public static func chanceWarning(accuracy: Double?, classes: Int, named: Bool) -> String? {
-        guard let accuracy, !named, classes >= 2, accuracy <= 2 / Double(classes) else { return nil }
-        return String(format: "the teacher agrees with the labels on %.2f %% of records, near chance (1/C = %.2f %%): the dataset's "
-                      + "class order may not be the teacher's; give the teacher's class names (precompute --teacher-classes) so "
-                      + "that precompute can check it", 100 * accuracy, 100 / Double(classes))
-    }
-
     /// Reads the whole store (one chunk in memory at a time) and summarises it.
     public static func make(path: String) throws -> InspectReport {
         try make(paths: [path])

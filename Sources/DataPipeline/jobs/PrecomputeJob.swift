@@ -100,6 +100,10 @@ public struct PrecomputeSummary: Sendable, Codable, Equatable {
     public var overheadShare: Double = 0
     /// Samples of this shard left out on purpose (`exclude`), per epoch.
     public var excludedSamples: Int = 0
+    /// The share of this run's labelled records whose top-1 class is their label (nil: none labelled),
+    /// and the warning it gives (``TeacherAgreement``) for a teacher whose names are unknown.
+    public var teacherAgreement: Double?
+    public var warning: String?
 }
 
 /// The teacher stage run to the end: for every epoch and sample of this shard not yet stored, seed →

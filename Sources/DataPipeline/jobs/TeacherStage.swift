@@ -55,6 +55,8 @@ public final class TeacherStage {
         var examples: [String] = []
         var teacherSeconds = 0.0
         var teacherImages = 0
+        /// Records with a label, and those whose top-1 class is it.
+        var labelled = 0, agreeing = 0
     }
 
     /// Opens the store of `options` for `teacher`, or when nil for the teacher `options.teacher` names,
@@ -184,8 +186,16 @@ public final class TeacherStage {
                     try writer.recordFailure(epoch: item.epoch, sampleID: item.sample, key: key, reason: reason)
                     continue
                 }
-                try targets.withRow(r) { i, p throws(StoreError) in
+                let label = batch.labels[r]
+                let top = try targets.withRow(r) { i, p throws(StoreError) -> UInt32 in
                     try writer.append(epoch: item.epoch, sampleID: item.sample, seed: item.seed, indices: i, probabilities: p)
+                    var best = 0
+                    for q in 1..<max(1, p.count) where p[q] > p[best] || (p[q] == p[best] && i[q] < i[best]) { best = q }
+                    return i[best]
+                }
+                if label >= 0 {
+                    stats.labelled += 1
+                    if Int(top) == label { stats.agreeing += 1 }
                 }
             }
         } catch {
@@ -196,13 +206,23 @@ public final class TeacherStage {
 
     private func summary(stopped: Bool, seconds: Double) -> PrecomputeSummary {
         let isModel = teacher.input != .pixelHash
-        return PrecomputeSummary(
+        var result = PrecomputeSummary(
             recordsWritten: writer.recordsWritten, recordsSkipped: work.skipped,
             bytesPerRecord: writer.recordsWritten == 0 ? 0 : Double(writer.compressedBytesWritten) / Double(writer.recordsWritten),
             seconds: seconds, recordsPerSecond: Double(stats.done) / max(seconds, 1e-9), interrupted: stopped,
             badSamples: stats.bad, badSampleExamples: stats.examples, teacherSeconds: stats.teacherSeconds,
             teacherImagesPerSecond: stats.teacherSeconds > 0 ? Double(stats.teacherImages) / stats.teacherSeconds : 0,
             overheadShare: isModel && seconds > 0 ? max(0, 1 - stats.teacherSeconds / seconds) : 0)
+        if stats.labelled > 0 {
+            let agreement = Double(stats.agreeing) / Double(stats.labelled)
+            let meta = writer.metadata.teacher
+            result.teacherAgreement = agreement
+            result.warning = TeacherAgreement.warning(agreement: agreement, classes: writer.metadata.numClasses,
+                                                      // Names compared, a map relating the label spaces, or the synthetic teacher: not asked.
+                                                      named: meta.classNames != nil || meta.architecture == "synthetic" || options.classMap != nil,
+                                                      recordedTop1: meta.recordedTop1, recordedOn: meta.recordedTop1Data)
+        }
+        return result
     }
 
     /// The settings every run checks before it opens anything.

@@ -66,7 +66,8 @@ public struct ClassMap: Sendable, Equatable {
         for (i, n) in students.enumerated() { studentIndex[n] = i }
         var target = [Int32](repeating: -1, count: teacherClasses)
         var mappedOn = [Int](repeating: 0, count: teacherClasses)  // line that mapped each teacher class
-        let lines = text.components(separatedBy: "\n")
+        // "\r\n" is one Character to Swift: split on scalars so that CRLF files read line by line.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
         for (i, raw) in lines.enumerated() {
             let number = i + 1
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : raw

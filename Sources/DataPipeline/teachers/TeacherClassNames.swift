@@ -28,7 +28,8 @@ public enum TeacherClassNames {
             }
             names = out
         } else {
-            var lines = text.components(separatedBy: "\n")
+            // "\r\n" is one Character to Swift: split on scalars so that CRLF files read line by line.
+            var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
             if lines.last == "" { lines.removeLast() }
             if let i = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 throw .invalid(field: field, value: "\(path):\(i + 1)", why: "line \(i + 1) is empty; give one class name per line")

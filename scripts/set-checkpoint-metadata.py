@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Records a checkpoint's class names in its safetensors metadata (`tinydistill.class_names`, a JSON
-array, what `train` writes from the dataset's names), leaving every tensor byte as it was. A built-in
-teacher then records the names in the stores it makes, and precompute, train, stream and verify check
-them against the dataset's.
+"""Records in a checkpoint's safetensors metadata what `train` writes into the checkpoints it makes now,
+for checkpoints made before it did, leaving every tensor byte as it was:
+- its class names (`tinydistill.class_names`, a JSON array): a built-in teacher records them in its
+  stores, and precompute, train, stream and verify check them against the dataset's;
+- its own top-1 and the data it was measured on (`tinydistill.eval_top1`, `tinydistill.eval_data`), from
+  the last epoch of its training log: the stores record them, and inspect and precompute warn when the
+  teacher agrees with the labels on less than half of it.
 
-    scripts/set-class-names.py CHECKPOINT NAMES        NAMES: one name per line, or a JSON array
-    scripts/set-class-names.py CHECKPOINT --fashion-mnist
+    scripts/set-checkpoint-metadata.py CHECKPOINT (NAMES | --fashion-mnist) [--top1-from-log LOG.json]
 
-The names must be as many as the checkpoint's classes (`num_classes` of its `tinydistill.arch`). The
-file is rewritten through a temporary file and renamed into place; the tensors' bytes are compared with
-the original's before the rename."""
+NAMES is one name per line, or a JSON array; they must be as many as the checkpoint's classes
+(`num_classes` of its `tinydistill.arch`). LOG.json is a `train` log (log.json; its last epoch's
+eval_top1 and its options' eval). The file is rewritten through a temporary file and renamed into place;
+the tensors' bytes are compared with the original's before the rename."""
 import json
 import os
 import struct
@@ -17,14 +20,18 @@ import sys
 
 FASHION_MNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 KEY = "tinydistill.class_names"
+TOP1, TOP1_DATA = "tinydistill.eval_top1", "tinydistill.eval_data"
 
 
 def fail(message):
-    print(f"set-class-names: {message}", file=sys.stderr)
+    print(f"set-checkpoint-metadata: {message}", file=sys.stderr)
     sys.exit(1)
 
 
 def main(argv):
+    log = None
+    if len(argv) == 5 and argv[3] == "--top1-from-log":
+        log, argv = argv[4], argv[:3]
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
@@ -46,6 +53,12 @@ def main(argv):
     if classes != len(names):
         fail(f"{path}: {len(names)} names for a checkpoint of {classes} classes")
     meta[KEY] = json.dumps(names, ensure_ascii=False, separators=(",", ":"))
+    if log is not None:
+        entry = json.load(open(log))
+        top1, data_spec = entry["epochs"][-1].get("eval_top1"), entry["options"].get("eval")
+        if top1 is None or data_spec is None:
+            fail(f"{log}: its last epoch has no eval_top1, or the run no --eval")
+        meta[TOP1], meta[TOP1_DATA] = repr(float(top1)), data_spec
     encoded = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     encoded += b" " * (-len(encoded) % 8)  # the data starts 8-byte aligned, as safetensors writers pad it
     tmp = path + ".tmp"
@@ -57,7 +70,8 @@ def main(argv):
         os.unlink(tmp)
         fail(f"{path}: the rewritten file does not read back the same; left unchanged")
     os.replace(tmp, path)
-    print(f"{path}: {len(names)} class names recorded ({KEY}); {len(data)} tensor bytes unchanged")
+    extra = f", top-1 {meta[TOP1]} on {meta[TOP1_DATA]}" if log is not None else ""
+    print(f"{path}: {len(names)} class names recorded ({KEY}){extra}; {len(data)} tensor bytes unchanged")
 
 
 if __name__ == "__main__":
