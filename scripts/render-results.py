@@ -236,6 +236,31 @@ def full_tables():
                   f"{per['max_probability_gap']:.1e} |" if per else "| – |")
 
 
+def classmap_table():
+    """Issue 28's 10 -> 5 class-map experiment (Benchmarks/scripts/class-map-grouping.sh --record)."""
+    d = load("results/class-map-grouping.json")
+    if d is None:
+        print("Not filed yet: run `Benchmarks/scripts/class-map-grouping.sh --record`.")
+        return
+    sch = d["schedule"]
+    print(f"`{d['command']}` at {d['commit'][:7]} ({d['tool_version']}) → "
+          "[`results/class-map-grouping.json`](../results/class-map-grouping.json). "
+          f"Teacher `{d['teacher']}`, {sch['store_epochs']} stored epochs, K = {sch['top_k']}; student "
+          f"`{d['student']}`, {sch['epochs']} epochs of {sch['max_steps_per_epoch']} batches of {sch['batch']}, "
+          "evaluated on the 10,000 test images in the same five groups.\n")
+    print("| student | seed | grouped test top-1 |")
+    print("|---|---:|---:|")
+    for r in sorted(d["runs"], key=lambda r: (r["mode"] != "offline-kd", r["seed"])):
+        label = "offline KD through the class map" if r["mode"] == "offline-kd" else "grouped labels only"
+        print(f"| {label} | {r['seed']} | {pct(r['top1'])} |")
+    kd, lab = d["offline_kd"], d["labels_only"]
+    print(f"\nMean over {kd['runs']} seeds: {pct(kd['mean'])} through the map ({pct(kd['min'])}–{pct(kd['max'])}), "
+          f"{pct(lab['mean'])} from labels ({pct(lab['min'])}–{pct(lab['max'])}): "
+          f"{100 * (kd['mean'] - lab['mean']):+.2f} points. The teacher's top-1 through the map agrees with the "
+          f"grouped labels on {pct(d['teacher_mapped_agreement'])} of the stored (augmented) training views "
+          "(`inspect --class-map`).")
+
+
 check = "--check" in sys.argv
 write = "--write" in sys.argv or check
 full_block = io.StringIO()
@@ -246,9 +271,13 @@ if write:
     demo_block = io.StringIO()
     with contextlib.redirect_stdout(demo_block):
         demo_table()
+    classmap_block = io.StringIO()
+    with contextlib.redirect_stdout(classmap_block):
+        classmap_table()
     path = os.path.join(ROOT, "docs", "results.md")
     text = open(path).read()
-    for name, block in (("full", full_block.getvalue()), ("demo", demo_block.getvalue())):
+    for name, block in (("full", full_block.getvalue()), ("demo", demo_block.getvalue()),
+                        ("classmap", classmap_block.getvalue())):
         begin, end = f"<!-- render:{name} -->", f"<!-- /render:{name} -->"
         if begin not in text or end not in text:
             sys.exit(f"render-results: docs/results.md has no {begin} … {end} block")

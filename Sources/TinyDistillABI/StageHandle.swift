@@ -56,7 +56,12 @@ final class StageHandle {
         options.classMap = try o.string("class_map")
         options.maxStoreBytes = try o.int("max_store_bytes")
         do throws(PipelineError) {
-            let teacher = try CallerTeacher(name: name, digest: digest, numClasses: classes, channels: channels, pixels: pixels,
+            // Without a class count or names, a store being resumed gives it; a new one takes it from the first write.
+            var known = classes
+            if known == nil, names == nil, FileManager.default.fileExists(atPath: options.out) {
+                do throws(StoreError) { known = try StoreReader(path: options.out).metadata.numClasses } catch { throw .store(error) }
+            }
+            let teacher = try CallerTeacher(name: name, digest: digest, numClasses: known, channels: channels, pixels: pixels,
                                             classNames: names)
             return StageHandle(try TeacherStage(options: options, teacher: teacher))
         } catch {
@@ -93,8 +98,20 @@ final class StageHandle {
         targets = t
     }
 
-    func commit() throws(ABIFailure) {
-        do throws(PipelineError) { try stage.write(targets) } catch { throw ABIFailure(error) }
+    func commit(numClasses: Int? = nil) throws(ABIFailure) {
+        do throws(PipelineError) { try stage.write(targets, numClasses: numClasses) } catch { throw ABIFailure(error) }
+    }
+
+    /// The class count of a write of `columns` columns: the store's, which the columns must match, or when
+    /// the teacher's was unknown, taken from them (``TeacherStage/takeClassCount(_:)``).
+    func classes(_ columns: Int64, _ what: String) throws(ABIFailure) -> Int {
+        if stage.metadata.numClasses == 0 {
+            guard columns >= 2, columns <= 1 << 24 else { throw .invalid("\(what): \(columns) columns; a teacher has 2…16,777,216 classes") }
+            do throws(PipelineError) { try stage.takeClassCount(Int(columns)) } catch { throw ABIFailure(error) }
+        }
+        let c = stage.metadata.numClasses
+        guard columns == c else { throw .invalid("\(what): \(columns) columns, but the teacher has \(c) classes") }
+        return c
     }
 }
 
@@ -166,8 +183,7 @@ public func stageWriteLogits(_ handle: OpaquePointer?, _ logits: UnsafePointer<F
         let h = try object(handle, as: StageHandle.self, "stage", in: fn)
         let logits = try required(logits, "logits", in: fn)
         let batch = try h.batchForWrite(rows: rows, function: fn)
-        let c = h.stage.metadata.numClasses
-        guard classes == c else { throw .invalid("logits: \(classes) columns, but the teacher has \(c) classes") }
+        let c = try h.classes(classes, "logits")
         h.selectRows(batch.count, classes: c, from: logits) { row, idx, prob in
             TopK.select(logits: row, indices: idx, probabilities: prob)
         }
@@ -182,8 +198,7 @@ public func stageWriteProbs(_ handle: OpaquePointer?, _ probs: UnsafePointer<Flo
         let h = try object(handle, as: StageHandle.self, "stage", in: fn)
         let probs = try required(probs, "probs", in: fn)
         let batch = try h.batchForWrite(rows: rows, function: fn)
-        let c = h.stage.metadata.numClasses
-        guard classes == c else { throw .invalid("probs: \(classes) columns, but the teacher has \(c) classes") }
+        let c = try h.classes(classes, "probs")
         for r in 0..<batch.count where batch.errors[r] == nil {
             for j in 0..<c where !(probs[r * c + j] >= 0 && probs[r * c + j] <= 1.0001) {
                 throw .invalid("probs: row \(r) (sample \(batch.items[r].sample)) has \(probs[r * c + j]) at class \(j); probabilities lie in [0, 1]")
@@ -205,6 +220,9 @@ public func stageWriteTopK(_ handle: OpaquePointer?, _ indices: UnsafePointer<In
         let indices = try required(indices, "indices", in: fn), values = try required(values, "values", in: fn)
         let batch = try h.batchForWrite(rows: rows, function: fn)
         let c = h.stage.metadata.numClasses, kk = h.targets.k
+        guard c > 0 else {
+            throw .invalid("indices: the teacher's class count is not known yet; give teacher_info num_classes (or class_names), or write logits or probabilities first")
+        }
         guard k == kk else { throw .invalid("topk: \(k) entries per row, but the store keeps K = \(kk)") }
         for r in 0..<batch.count {
             for j in 0..<kk {

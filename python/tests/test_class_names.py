@@ -21,7 +21,7 @@ def test_class_names_stand_in_for_num_classes_and_are_recorded_with_their_digest
 def test_names_that_disagree_with_num_classes_or_repeat_are_an_invalid_argument(tmp_path):
     for info in ({"name": "n", "digest": "d", "num_classes": 4, "class_names": ["a", "b", "c"]},
                  {"name": "n", "digest": "d", "class_names": ["a", "b", "a"]},
-                 {"name": "n", "digest": "d"}):
+                 {"name": "n", "digest": "d", "class_names": ["only"]}):
         with pytest.raises(tinydistill.InvalidArgumentError, match="class"):
             tinydistill.TeacherStage(str(tmp_path / "x.tdstore"), DATA, policy=policy(), topk=2, epochs=1, teacher_info=info)
         assert not (tmp_path / "x.tdstore").exists()
@@ -43,37 +43,69 @@ def test_a_loader_on_a_dataset_other_than_the_teachers_names_is_refused_naming_t
     assert any(p["kind"] == "class-names" for p in report["problems"]), report["problems"]
 
 
-def test_a_class_map_pairs_a_teacher_with_a_dataset_named_otherwise(tmp_path):
-    # The teacher's 10 classes are named t0…t9 and the synthetic dataset's class0…class9, so without a map
-    # the stage refuses the dataset; with one (t_i onto class_i) it writes the teacher's classes.
-    names = [f"t{i}" for i in range(10)]
+
+def _png(path, value):
+    """A 28x28 grayscale PNG of one value."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + bytes([value]) * 28 for _ in range(28))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 28, 28, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_class_map_groups_a_teachers_classes_into_the_datasets(tmp_path):
+    # A caller's teacher of 6 named classes; an ImageFolder of 3 (a, b, c). Without a map the stage refuses
+    # the dataset; with t0,t1 -> a, t2,t3 -> b, t4 -> c (t5 dropped) the store keeps the teacher's 6
+    # classes, and the loader hands out targets summed per group and renormalised.
+    data = tmp_path / "data"
+    for c, name in enumerate("abc"):
+        (data / name).mkdir(parents=True)
+        for i in range(8):
+            _png(data / name / f"{i}.png", 30 * c + i)
+    names = [f"t{i}" for i in range(6)]
     cmap = tmp_path / "map.tsv"
-    dataset = [f"class{i}" for i in range(10)]
-    cmap.write_text("".join(f"t{i}\tclass{i}\n" for i in range(10)))
-    out = str(tmp_path / "mapped.tdstore")
-    info = {"name": "named", "digest": "d", "class_names": names}
+    cmap.write_text("t0\ta\nt1\ta\nt2\tb\nt3\tb\nt4\tc\n")
+    info = {"name": "grouping", "digest": "d", "class_names": names}
     with pytest.raises(tinydistill.InvalidArgumentError, match="class_map="):
-        tinydistill.TeacherStage(str(tmp_path / "refused.tdstore"), DATA, policy=policy(), topk=3, epochs=1, teacher_info=info)
+        tinydistill.TeacherStage(str(tmp_path / "refused.tdstore"), str(data), policy=policy(), topk=6, epochs=1,
+                                 teacher_info=info)
     assert not (tmp_path / "refused.tdstore").exists()
-    with tinydistill.TeacherStage(out, DATA, policy=policy(), topk=3, epochs=1, batch_size=32, teacher_info=info,
+
+    def probs(label):
+        p = [0.05] * 6
+        p[2 * label], p[2 * label + 1] = 0.5, 0.3
+        return p
+    out = str(tmp_path / "mapped.tdstore")
+    with tinydistill.TeacherStage(out, str(data), policy=policy(), topk=6, epochs=1, batch_size=8, teacher_info=info,
                                   class_map=cmap) as s:
+        assert s.num_classes == 6
         for b in s:
-            s.write(b, probs=[[0.5 if c == b.labels[r] else 0.5 / 9 for c in range(10)] for r in range(len(b))])
+            s.write(b, probs=[probs(int(label)) for label in b.labels])
     with tinydistill.Store(out) as store:
-        assert store.teacher["class_names"] == names and store.metadata["dataset"]["class_names"] == dataset
-    assert tinydistill.verify(out, data=DATA, class_map=cmap)["problem_count"] == 0
-    assert any(p["kind"] == "class-names" for p in tinydistill.verify(out, data=DATA)["problems"])
+        assert store.teacher["class_names"] == names and store.metadata["dataset"]["class_names"] == ["a", "b", "c"]
+    assert tinydistill.verify(out, data=str(data), class_map=cmap)["problem_count"] == 0
+    assert any(p["kind"] == "class-names" for p in tinydistill.verify(out, data=str(data))["problems"])
     with pytest.raises(tinydistill.InvalidArgumentError, match="class_map="):
-        tinydistill.Loader(out, DATA, batch_size=8)
-    # Five groups (t0, t1 onto class0, …) leave class5…class9 without a teacher class: refused, naming the file.
-    grouped = tmp_path / "grouped.tsv"
-    grouped.write_text("".join(f"t{i}\tclass{i // 2}\n" for i in range(10)))
-    with pytest.raises(tinydistill.InvalidArgumentError, match=r"grouped.tsv.*student class \"class5\" gets no teacher class"):
-        tinydistill.Loader(out, DATA, batch_size=8, class_map=grouped)
-    with tinydistill.Loader(out, DATA, batch_size=8, class_map=cmap) as loader:
-        assert loader.num_classes == 10 and loader.k == 3
-        assert loader.info["class_map_digest"].startswith("sha256:") and loader.info["class_names"] == dataset
-        batch = next(iter(loader))
-        for r in range(len(batch)):
-            assert batch.topk_indices[r][0] == batch.labels[r]    # the teacher's top class, now as a dataset class
-            assert abs(float(sum(batch.topk_values[r])) - (0.5 + 2 * 0.5 / 9)) < 1e-3
+        tinydistill.Loader(out, str(data), batch_size=8)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("t0\ta\nt1\ta\nt2\tb\n")
+    with pytest.raises(tinydistill.InvalidArgumentError, match=r"bad.tsv.*student class \"c\" gets no teacher class"):
+        tinydistill.Loader(out, str(data), batch_size=8, class_map=bad)
+    with tinydistill.Loader(out, str(data), batch_size=8, class_map=cmap, drop_last=False) as loader:
+        assert loader.num_classes == 3 and loader.k == 3
+        assert loader.info["class_map_digest"].startswith("sha256:") and loader.info["class_names"] == ["a", "b", "c"]
+        rows = 0
+        for batch in loader:
+            for r in range(len(batch.labels)):
+                p = probs(int(batch.labels[r]))
+                kept = [p[0] + p[1], p[2] + p[3], p[4]]          # t5 dropped
+                want = [v / sum(kept) for v in kept]
+                got = dict(zip(batch.topk_indices[r].tolist(), batch.topk_values[r].tolist()))
+                assert sorted(got) == [0, 1, 2]
+                assert all(abs(got[c] - want[c]) < 2e-3 for c in range(3)), (got, want)
+                assert batch.topk_indices[r][0] == batch.labels[r]
+                rows += 1
+        assert rows == 24

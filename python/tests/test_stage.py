@@ -154,7 +154,7 @@ def test_a_closed_stage_refuses_work(tmp_path):
     (dict(data="/no/such/folder"), "data /no/such/folder"),
     (dict(topk=0), "topk 0"),
     (dict(codec="fp8"), "codec"),
-    (dict(teacher_info={"name": "x", "digest": "y"}), "num_classes"),
+    (dict(teacher_info={"name": "x", "digest": "y", "num_classes": 1}), "num_classes"),
     (dict(teacher_info=dict(INFO, classes=3)), "unknown key \"classes\""),
     (dict(batch_size=0), "batch_size 0"),
 ])
@@ -240,3 +240,23 @@ print(errors)
                        timeout=300, env=child_env())
     assert r.returncode == 0, r.stderr[-2000:]
     assert int(r.stdout) > 100  # most of these are refused, each with a message
+
+
+def test_without_num_classes_or_names_the_first_write_gives_the_class_count(tmp_path):
+    out = tmp_path / "deferred.tdstore"
+    info = {"name": "unsized", "digest": "d"}
+    with tinydistill.TeacherStage(str(out), DATA, policy=policy(), topk=3, epochs=1, batch_size=32, teacher_info=info) as s:
+        assert s.num_classes is None and not out.exists()
+        first = next(iter(s))
+        with pytest.raises(tinydistill.InvalidArgumentError, match="not known yet"):
+            s.write(first, topk=(np.zeros((len(first), 3), np.int64), np.full((len(first), 3), 0.1, np.float32)))
+        assert not out.exists()
+        s.write(first, probs=np.full((len(first), CLASSES), 1.0 / CLASSES, np.float32))
+        assert s.num_classes == CLASSES and out.exists()
+        for b in s:
+            s.write(b, probs=np.full((len(b), CLASSES), 1.0 / CLASSES, np.float32))
+    with tinydistill.Store(str(out)) as store:
+        assert store.metadata["num_classes"] == CLASSES
+    # A resume without the count takes the store's.
+    with tinydistill.TeacherStage(str(out), DATA, policy=policy(), topk=3, epochs=2, batch_size=32, teacher_info=info) as s:
+        assert s.num_classes == CLASSES and len(s) == 160

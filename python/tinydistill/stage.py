@@ -78,7 +78,10 @@ class TeacherStage:
     torch.distributed's, else RANK/WORLD_SIZE, else 0 and 1. `teacher_info` holds "name", "digest" and
     "num_classes" or "class_names" (the teacher's class names, class 0 first: recorded in the store, and
     compared with the dataset's, which must be the same names in the same order; with them "num_classes"
-    may be left out), and optionally "channels".
+    may be left out), and optionally "channels". With neither "num_classes" nor "class_names", the class
+    count is taken from the first write of logits or probabilities (their columns): `num_classes` is None
+    until then, and the store file is created at that write. `class_map` (a class map file, docs/cli.md
+    "Class maps") relates a dataset whose classes are not the teacher's; the store keeps the teacher's.
     """
 
     info: Dict[str, Any]
@@ -114,8 +117,9 @@ class TeacherStage:
         self.summary = None
 
     @property
-    def num_classes(self) -> int:
-        return self.info["num_classes"]
+    def num_classes(self) -> Optional[int]:
+        """The teacher's class count; None until the first write gives it, when teacher_info did not."""
+        return self.info["num_classes"] or None
 
     @property
     def k(self) -> int:
@@ -174,6 +178,8 @@ class TeacherStage:
                 raise InvalidArgumentError(f"{name}: shape {a.shape}, expected ({n}, {c})")
             fn = lib.tinydistill_stage_write_probs if probs is not None else lib.tinydistill_stage_write_logits
             check(fn(pointer_, pointer(a, ctypes.c_float), a.shape[0], a.shape[1]))
+            if not c:  # the class count came from this write
+                self.info = call_json(lib.tinydistill_stage_info, pointer_)
         self._current = None
 
     def close(self) -> Optional[Dict[str, Any]]:

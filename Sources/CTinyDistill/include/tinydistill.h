@@ -34,7 +34,9 @@ extern "C" {
 
 /* The version of this interface; tinydistill_abi_version() returns the library's. */
 /* 2: class indices (and chunk sample ids) are int64 in the chunk and batch views; tinydistill_verify; the
- * loader's options num_workers and prefetch_factor (were workers and prefetch). */
+ * loader's options num_workers and prefetch_factor (were workers and prefetch).
+ * Added within 2 (options an older 2 refuses by name): "class_map" for the stage, the loader and verify;
+ * a caller's teacher without "num_classes" or "class_names". */
 #define TINYDISTILL_ABI_VERSION 2
 
 /* Status codes. */
@@ -146,14 +148,18 @@ int32_t tinydistill_sparse_kd_loss(const float *logits, int64_t rows, int64_t nu
 /* Opens (or resumes) a store for a teacher the caller runs. Options (JSON object):
  *   "out" (string, required): the store file;
  *   "data" (string, required): the dataset spec, as the CLI's --data;
- *   "teacher" (object, required): {"name": string, "digest": string, "num_classes": int,
- *       "channels": 1 or 3 (optional: the dataset's own)} - the store records "caller:NAME" and DIGEST;
+ *   "teacher" (object, required): {"name": string, "digest": string, "num_classes": int (optional),
+ *       "class_names": array of strings (optional; class 0 first), "channels": 1 or 3 (optional: the
+ *       dataset's own)} - the store records "caller:NAME" and DIGEST, and the names; without
+ *       "num_classes" and "class_names" the class count is taken from the first write of logits or
+ *       probabilities (or from the store being resumed), and stage_info's "num_classes" is 0 until then;
  *   "policy" (string): a policy file, or "policy_json" (string): the policy itself; neither: the TinyViT
  *       recipe at 224;
  *   "topk", "epochs" (int, required); "seed" (int, default 0); "codec" ("fp16" or "q8", default fp16);
  *   "rank", "world" (int, default 0 and 1); "batch_size" (int, default 64); "threads" (int, default 2);
  *   "chunk_records" (int, default 4096); "compression_level" (int, default 1); "exclude" (string);
- *   "max_store_bytes" (int); "pixels" ("float32" or "uint8", default float32).
+ *   "max_store_bytes" (int); "pixels" ("float32" or "uint8", default float32); "class_map" (string: a
+ *   class map file relating the teacher's classes to a dataset's that differ; checked, not applied).
  * Settings that differ from an existing store's are refused, as in precompute. */
 int32_t tinydistill_stage_open(const char *options_json, tinydistill_stage **out);
 /* JSON: {"num_classes", "topk", "channels", "height", "width", "pixels", "total", "skipped", "metadata"}. */
@@ -180,7 +186,8 @@ void tinydistill_stage_free(tinydistill_stage *stage);
  * every chunk and record, coverage against the samples and recorded failures, and with "data" the
  * dataset's fingerprint and the stored policy; with "teacher": "synthetic:C" it also replays the picked
  * records. Options (JSON object): "stores" (array of paths, required), "data", "teacher", "sample"
- * (records to replay, default 256), "all" (replay every record), "batch_size" (default 64). Problems found
+ * (records to replay, default 256), "all" (replay every record), "batch_size" (default 64), "class_map"
+ * (a class map file, checked against the store's teacher and "data"). Problems found
  * are in the report (the `verify --json` document, released with tinydistill_string_free), not an error. */
 int32_t tinydistill_verify(const char *options_json, char **report_json);
 
@@ -191,10 +198,12 @@ int32_t tinydistill_verify(const char *options_json, char **report_json);
  *   "data" (string, required): the dataset the store indexes;
  *   "batch_size" (int, required); "seed" (int, default 0); "rank", "world" (int, default 0 and 1);
  *   "num_workers" (int, default 2); "prefetch_factor" (int, default 2); "shuffle_chunks" (int, default 8);
- *   "drop_last" (bool, default true); "exclude" (string). */
+ *   "drop_last" (bool, default true); "exclude" (string); "class_map" (string: a class map file; targets
+ *   then come in the dataset's classes, "topk" = min(K, their count) entries per row). */
 int32_t tinydistill_loader_open(const char *options_json, tinydistill_loader **out);
 void tinydistill_loader_free(tinydistill_loader *loader);
-/* JSON: {"num_classes", "topk", "channels", "side", "stored_epochs", "metadata"}. */
+/* JSON: {"num_classes", "topk", "channels", "side", "stored_epochs", "metadata", "class_map_digest" (null
+ * without a map), "class_names" (the classes of the targets handed out: the map's, else the dataset's)}. */
 int32_t tinydistill_loader_info(tinydistill_loader *loader, char **json);
 /* Batches this rank gets in `epoch`, and records it reads. */
 int32_t tinydistill_loader_batch_count(tinydistill_loader *loader, int64_t epoch, int64_t *batches, int64_t *records);

@@ -45,7 +45,8 @@ struct PrecomputeSetup {
             self.policy = policy
             channels = teacher.inputChannels ?? firstChannels
         }
-        try Self.check(topK: o.topK, classes: teacher.numClasses)
+        // A caller's teacher of unknown C (0): the checks that need it run at the first write (``classesKnown``).
+        if teacher.numClasses > 0 { try Self.check(topK: o.topK, classes: teacher.numClasses) }
         var teacherMeta = teacher.metadata
         if let path = o.teacherClasses {
             guard teacherMeta.classNames == nil else {
@@ -53,14 +54,10 @@ struct PrecomputeSetup {
             }
             teacherMeta.classNames = try TeacherClassNames.load(path: path, count: teacher.numClasses)
         }
-        if let path = o.classMap {
-            // The map says how the dataset's classes relate to the teacher's; the store stays in the teacher's.
-            _ = try ClassMap(path: path, teacherClasses: teacher.numClasses, teacherNames: teacherMeta.classNames,
-                             studentNames: source.classNames.isEmpty ? nil : source.classNames)
-        } else if let names = teacherMeta.classNames {
+        if let names = teacherMeta.classNames, o.classMap == nil {
             try TeacherClassNames.compare(teacher: names, source: source, data: o.data)
         }
-        try Self.checkLabels(source, classes: teacher.numClasses, data: o.data)
+        if teacher.numClasses > 0 { try Self.classesKnown(teacher.numClasses, source: source, teacherNames: teacherMeta.classNames, options: o) }
         if policy != nil { teacherMeta.inputChannels = channels }
         var exclusion: SampleExclusion?
         if let path = o.exclude {
@@ -123,6 +120,18 @@ struct PrecomputeSetup {
             throw .invalid(field: "policy", value: path ?? "default",
                            why: "Mixup/CutMix (pair mode) is not supported by precompute yet; remove \"mix\"")
         }
+    }
+
+    /// The checks that need the teacher's class count C: K, the labels, and the class map against the
+    /// teacher's classes and the dataset's.
+    static func classesKnown(_ classes: Int, source: any ImageSource, teacherNames: [String]?, options o: PrecomputeOptions) throws(PipelineError) {
+        try check(topK: o.topK, classes: classes)
+        if let path = o.classMap {
+            // The map says how the dataset's classes relate to the teacher's; the store stays in the teacher's.
+            _ = try ClassMap(path: path, teacherClasses: classes, teacherNames: teacherNames,
+                             studentNames: source.classNames.isEmpty ? nil : source.classNames)
+        }
+        try checkLabels(source, classes: classes, data: o.data)
     }
 
     /// K lies in 1…min(C, 1024).

@@ -14,13 +14,17 @@ import Store
 /// row that could not be read. ``finish()`` closes the store, `finished` when every row was written and
 /// `interrupted` otherwise, so that running the same options again resumes where it stopped. Settings
 /// that differ from the store's are refused when it opens, as in `precompute`. Use from one thread.
+///
+/// A caller's teacher of unknown class count (neither given nor named) gets it from the first write of
+/// logits or probabilities (``write(_:numClasses:)``): the store file is created then, after the checks
+/// that need C (K, the labels, a class map). Until then ``metadata`` has `numClasses` 0.
 public final class TeacherStage {
     /// The options.
     public let options: PrecomputeOptions
     /// The teacher the store records (a ``CallerTeacher`` when the caller computes the top-K).
     public let teacher: any Teacher
-    /// The store's metadata.
-    public let metadata: StoreMetadata
+    /// The store's metadata (`numClasses` 0 until the first write tells a caller's teacher's class count).
+    public private(set) var metadata: StoreMetadata
     /// The dataset.
     public var source: any ImageSource { renderer.source }
     /// Channels and side of the rendered images (0 for a dataset without images).
@@ -35,7 +39,9 @@ public final class TeacherStage {
     /// ``next()`` returns the batches already rendering, then nil.
     public var shouldStop: () -> Bool = { false }
 
-    private let writer: StoreWriter
+    /// The store being written; nil until the first write when the class count comes from it.
+    private var writer: StoreWriter?
+    private let setup: PrecomputeSetup
     private var work: WorkCursor
     private let renderer: BatchRenderer
     private let exclusion: SampleExclusion?
@@ -68,24 +74,30 @@ public final class TeacherStage {
         let setup = try PrecomputeSetup(options: options, teacher: teacher, teachers: teachers)
         self.options = options
         self.teacher = setup.teacher
+        self.setup = setup
         metadata = setup.metadata
         exclusion = setup.exclusion
-        do {
-            writer = try StoreWriter(path: options.out, metadata: setup.metadata, samples: setup.samples,
-                                     compressionLevel: options.compressionLevel, maxBytes: options.maxStoreBytes)
-        } catch {
-            throw .store(error)
-        }
         renderer = BatchRenderer(source: setup.source, policy: setup.policy, channels: setup.channels,
                                  content: setup.teacher.input, workers: options.threads)
         buffers = [renderer.makeBatch(capacity: options.batch), renderer.makeBatch(capacity: options.batch)]
         let plan: WorkCursor.Plan
-        do {
-            plan = try Self.plan(writer, options: options, count: setup.source.count, exclusion: setup.exclusion)
-            try Self.recordExclusion(setup.exclusion, plan: plan, options: options, source: setup.source, writer: writer)
-        } catch {
-            try? writer.close(status: "interrupted")
-            throw error
+        if setup.metadata.numClasses > 0 {
+            let writer = try Self.openWriter(setup.metadata, setup: setup, options: options)
+            do {
+                plan = try Self.plan(writer, options: options, count: setup.source.count, exclusion: setup.exclusion)
+                try Self.recordExclusion(setup.exclusion, plan: plan, options: options, source: setup.source, writer: writer)
+            } catch {
+                try? writer.close(status: "interrupted")
+                throw error
+            }
+            self.writer = writer
+        } else {
+            // A new store of unknown C: every row is to do; the file is created at the first write.
+            guard !FileManager.default.fileExists(atPath: options.out) else {
+                throw .invalid(field: "numClasses", value: "none",
+                               why: "\(options.out) exists: give the class count its teacher was opened with (num_classes) to resume it")
+            }
+            plan = Self.plan(nothingStored: options, count: setup.source.count, exclusion: setup.exclusion)
         }
         work = WorkCursor(plan: plan, options: options, count: setup.source.count, exclusion: setup.exclusion)
         pending = start(work.next(options.batch))
@@ -121,11 +133,23 @@ public final class TeacherStage {
     public var current: RenderedBatch? { outstanding }
 
     /// Commits the outstanding batch with `targets` (row r of `targets` for row r of the batch):
-    /// a record per rendered row, a failure per row that could not be rendered.
-    public func write(_ targets: TopKBatch) throws(PipelineError) {
+    /// a record per rendered row, a failure per row that could not be rendered. `numClasses` is the class
+    /// count the targets were selected from (the columns of the logits or probabilities); the first write
+    /// of a stage whose teacher's count is unknown needs it, and any write must agree with the store's.
+    public func write(_ targets: TopKBatch, numClasses: Int? = nil) throws(PipelineError) {
         guard !closed else { throw .invalid(field: "stage", value: options.out, why: "the stage is closed") }
         guard let batch = outstanding else {
             throw .invalid(field: "stage", value: options.out, why: "no batch is outstanding: call next() first")
+        }
+        if writer == nil {
+            guard let numClasses else {
+                throw .invalid(field: "numClasses", value: "none",
+                               why: "the teacher's class count is not known yet: write logits or probabilities first (their columns give it), or give num_classes")
+            }
+            try takeClassCount(numClasses)
+        }
+        if let numClasses, numClasses != metadata.numClasses {
+            throw .invalid(field: "numClasses", value: "\(numClasses)", why: "the store's teacher has \(metadata.numClasses) classes")
         }
         guard targets.k == options.topK, targets.capacity >= batch.count else {
             throw .invalid(field: "topK", value: "\(targets.k)", why: "the store keeps K = \(options.topK) entries for \(batch.count) rows")
@@ -146,7 +170,7 @@ public final class TeacherStage {
         closed = true
         let stopped = outstanding != nil || !work.isExhausted
         outstanding = nil
-        do { try writer.close(status: stopped ? "interrupted" : "finished") } catch { throw .store(error) }
+        do { try writer?.close(status: stopped ? "interrupted" : "finished") } catch { throw .store(error) }
         var result = summary(stopped: stopped, seconds: Date().timeIntervalSince(started))
         result.excludedSamples = excludedSamples
         return result
@@ -160,7 +184,7 @@ public final class TeacherStage {
         pending = nil
         closed = true
         outstanding = nil
-        if case .store = error {} else { try? writer.close(status: "interrupted") }
+        if case .store = error {} else { try? writer?.close(status: "interrupted") }
     }
 
     /// Whether the stage has been closed.
@@ -176,6 +200,7 @@ public final class TeacherStage {
 
     /// Writes a taught batch: a record per rendered row, a failure per row that could not be rendered.
     private func commit(_ batch: RenderedBatch, targets: TopKBatch) throws(PipelineError) {
+        guard let writer else { throw .failed("\(options.out): the store is not open") }
         do {
             for r in 0..<batch.count {
                 let item = batch.items[r]
@@ -206,23 +231,63 @@ public final class TeacherStage {
 
     private func summary(stopped: Bool, seconds: Double) -> PrecomputeSummary {
         let isModel = teacher.input != .pixelHash
+        let written = writer?.recordsWritten ?? 0
         var result = PrecomputeSummary(
-            recordsWritten: writer.recordsWritten, recordsSkipped: work.skipped,
-            bytesPerRecord: writer.recordsWritten == 0 ? 0 : Double(writer.compressedBytesWritten) / Double(writer.recordsWritten),
+            recordsWritten: written, recordsSkipped: work.skipped,
+            bytesPerRecord: written == 0 ? 0 : Double(writer?.compressedBytesWritten ?? 0) / Double(written),
             seconds: seconds, recordsPerSecond: Double(stats.done) / max(seconds, 1e-9), interrupted: stopped,
             badSamples: stats.bad, badSampleExamples: stats.examples, teacherSeconds: stats.teacherSeconds,
             teacherImagesPerSecond: stats.teacherSeconds > 0 ? Double(stats.teacherImages) / stats.teacherSeconds : 0,
             overheadShare: isModel && seconds > 0 ? max(0, 1 - stats.teacherSeconds / seconds) : 0)
         if stats.labelled > 0 {
             let agreement = Double(stats.agreeing) / Double(stats.labelled)
-            let meta = writer.metadata.teacher
+            let meta = metadata.teacher
             result.teacherAgreement = agreement
-            result.warning = TeacherAgreement.warning(agreement: agreement, classes: writer.metadata.numClasses,
+            result.warning = TeacherAgreement.warning(agreement: agreement, classes: metadata.numClasses,
                                                       // Names compared, a map relating the label spaces, or the synthetic teacher: not asked.
                                                       named: meta.classNames != nil || meta.architecture == "synthetic" || options.classMap != nil,
                                                       recordedTop1: meta.recordedTop1, recordedOn: meta.recordedTop1Data)
         }
         return result
+    }
+
+    /// Opens (creating or resuming) the store of `metadata`.
+    static func openWriter(_ metadata: StoreMetadata, setup: PrecomputeSetup, options: PrecomputeOptions) throws(PipelineError) -> StoreWriter {
+        do {
+            return try StoreWriter(path: options.out, metadata: metadata, samples: setup.samples,
+                                   compressionLevel: options.compressionLevel, maxBytes: options.maxStoreBytes)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Takes the teacher's class count `c` when it was unknown (the first write calls it; a caller may
+    /// call it before selecting its top-K): checks what needs C (K, the labels, a class map), then creates
+    /// the store with it and records the exclusion. When C is known, refuses another count.
+    public func takeClassCount(_ c: Int) throws(PipelineError) {
+        guard writer == nil else {
+            guard c == metadata.numClasses else {
+                throw .invalid(field: "numClasses", value: "\(c)", why: "the store's teacher has \(metadata.numClasses) classes")
+            }
+            return
+        }
+        guard !closed else { throw .invalid(field: "stage", value: options.out, why: "the stage is closed") }
+        guard c >= 2, c <= 1 << 24 else {
+            throw .invalid(field: "numClasses", value: "\(c)", why: "a teacher has 2…16,777,216 classes")
+        }
+        try PrecomputeSetup.classesKnown(c, source: setup.source, teacherNames: nil, options: options)
+        var meta = metadata
+        meta.numClasses = c
+        let writer = try Self.openWriter(meta, setup: setup, options: options)
+        do {
+            try Self.recordExclusion(setup.exclusion, plan: Self.plan(nothingStored: options, count: setup.source.count, exclusion: setup.exclusion),
+                                     options: options, source: setup.source, writer: writer)
+        } catch {
+            try? writer.close(status: "interrupted")
+            throw error
+        }
+        metadata = meta
+        self.writer = writer
     }
 
     /// The settings every run checks before it opens anything.
@@ -244,6 +309,18 @@ public final class TeacherStage {
             for s in mine { rows.append((e, s, source.sample(s).key, "excluded by \(exclusion.path)")) }
         }
         do { try writer.recordFailures(rows) } catch { throw .store(error) }
+    }
+
+    /// The plan of a store that holds nothing yet: every epoch, every sample of this shard.
+    static func plan(nothingStored o: PrecomputeOptions, count: Int, exclusion: SampleExclusion?) -> WorkCursor.Plan {
+        let excluded = exclusion?.samples.filter { $0 % o.world == o.rank }.count ?? 0
+        let share = (count - o.rank + o.world - 1) / o.world - excluded
+        var plan = WorkCursor.Plan()
+        for e in 0..<o.epochs where share > 0 {
+            plan.epochs.append((e, SampleSet(capacity: count)))
+            plan.total += share
+        }
+        return plan
     }
 
     /// What each epoch still needs, as the writer's stored-sample bitsets (not id lists), the records

@@ -5,6 +5,8 @@ import Store
 /// The store records the caller's own description of it: a name and a digest of its weights, which
 /// `verify` and `inspect` report and a resume must match.
 public struct CallerTeacher: Teacher {
+    /// The class count, or 0 while it is unknown: neither given nor named, it is taken from the first write
+    /// of logits or probabilities (``TeacherStage/write(_:numClasses:)``).
     public let numClasses: Int
     public let inputChannels: Int?
     public var requiredInputSize: Int? { nil }
@@ -14,7 +16,8 @@ public struct CallerTeacher: Teacher {
     /// A teacher of `numClasses` classes named `name` with weights digest `digest`, reading `channels`
     /// channels (nil: the dataset's own) as normalised float32 planes or, with `pixels`, uint8 pixels.
     /// `classNames`, when given, are recorded in the store and compared with the dataset's; the class
-    /// count may then be left out (nil), else it must equal their count. Errors name the field at fault.
+    /// count may then be left out (nil), else it must equal their count. Without either, the stage takes
+    /// the class count from the first write. Errors name the field at fault.
     public init(name: String, digest: String, numClasses: Int?, channels: Int? = nil,
                 pixels: TeacherInput = .planes, classNames: [String]? = nil) throws(PipelineError) {
         guard !name.isEmpty, name.utf8.count <= 256 else {
@@ -24,10 +27,8 @@ public struct CallerTeacher: Teacher {
             throw .invalid(field: "teacherDigest", value: digest, why: "give a digest of the weights of 1…256 bytes (for example a SHA-256)")
         }
         if let classNames { try TeacherClassNames.check(classNames, field: "classNames", value: "\(classNames.count) names", count: numClasses) }
-        guard let numClasses = numClasses ?? classNames?.count else {
-            throw .invalid(field: "numClasses", value: "none", why: "give the teacher's class count or its class names")
-        }
-        guard numClasses >= 2, numClasses <= 1 << 24 else {
+        let numClasses = numClasses ?? classNames?.count ?? 0
+        guard numClasses == 0 || (numClasses >= 2 && numClasses <= 1 << 24) else {
             throw .invalid(field: "numClasses", value: "\(numClasses)", why: "a teacher has 2…16,777,216 classes")
         }
         if let channels, ![1, 3].contains(channels) {
