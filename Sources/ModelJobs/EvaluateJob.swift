@@ -23,7 +23,8 @@ public struct EvaluateOptions: Sendable, Equatable {
     /// with those of a teacher's store when `teacherStore` is given.
     public var classRelations: Bool = false
     public var teacherStore: [String]?
-    /// A class map file (``ClassMap``) taking the teacher store's targets onto the evaluated data's classes.
+    /// A class map file (``ClassMap``) taking the model's classes onto the evaluated data's (its softmax
+    /// summed per data class, renormalised over the classes kept), and the teacher store's targets with them.
     public var classMap: String?
 
     /// Creates options.
@@ -74,8 +75,20 @@ public enum EvaluateJob {
                                          inChannels: options.inChannels, fused: options.fused)
         let source = try DataSource.open(options.data)
         guard source.hasImages else { throw .invalid(field: "data", value: options.data, why: "it has no images to evaluate on") }
+        // The model's classes must be the data's (a checkpoint records its names), or mapped onto them.
+        let map = try options.classMap.map { path throws(PipelineError) in
+            let classes = opened.model.architecture?.numClasses
+            guard let classes else {
+                throw .invalid(field: "classMap", value: path, why: "a TorchScript model's class count is known only from its output; give a built-in architecture's checkpoint")
+            }
+            return try ClassMap(path: path, teacherClasses: classes, teacherNames: opened.classNames,
+                                studentNames: source.classNames.isEmpty ? nil : source.classNames)
+        }
+        if map == nil, let names = opened.classNames {
+            try TeacherClassNames.compare(teacher: names, source: source, data: options.data)
+        }
         let start = Date()
-        let c = opened.model.architecture?.numClasses ?? source.classNames.count
+        let c = map?.studentClasses ?? opened.model.architecture?.numClasses ?? source.classNames.count
         var relations: ClassRelations.Accumulator?
         if options.classRelations {
             guard c >= 2, c <= 1024 else {
@@ -84,7 +97,7 @@ public enum EvaluateJob {
             relations = ClassRelations.Accumulator(classes: c)
         }
         let (top1, top5, n) = try accuracy(model: opened.model, source: source, transform: opened.transform,
-                                           limit: options.limit, batch: options.batch, relations: &relations)
+                                           limit: options.limit, batch: options.batch, relations: &relations, map: map)
         let seconds = Date().timeIntervalSince(start)
         let names = (0..<c).map { $0 < source.classNames.count ? source.classNames[$0] : "class \($0)" }
         let mine = relations?.result(classNames: names, pairs: 10)
@@ -112,7 +125,7 @@ public enum EvaluateJob {
 
     /// ``accuracy(model:source:transform:limit:batch:)``, also adding each sample's softmax to `relations`.
     static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform, limit: Int?, batch: Int,
-                         relations: inout ClassRelations.Accumulator?) throws(PipelineError) -> (Double, Double, Int) {
+                         relations: inout ClassRelations.Accumulator?, map: ClassMap? = nil) throws(PipelineError) -> (Double, Double, Int) {
         let channels = transform.channels
         let side = transform.size
         let n = min(source.count, limit ?? source.count)
@@ -126,7 +139,8 @@ public enum EvaluateJob {
                 var input: [Float] = []
                 input.reserveCapacity((end - start) * channels * side * side)
                 for i in start..<end { input += transform.tensor(try source.image(i)) }
-                let logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
+                var logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
+                if let map { logits = Self.mapped(logits, rows: end - start, map: map) }
                 let c = logits.count / (end - start)
                 for (r, i) in (start..<end).enumerated() {
                     let row = logits[(r * c)..<((r + 1) * c)]
@@ -146,5 +160,23 @@ public enum EvaluateJob {
             throw .failed("evaluation: \(error)")
         }
         return (Double(top1) / Double(max(n, 1)), Double(top5) / Double(max(n, 1)), n)
+    }
+
+    /// Logits of rows × C model classes as log-probabilities of the map's S classes: each row's softmax
+    /// summed per student class over the classes kept, renormalised (a row with no kept mass gets the map's
+    /// prior). Their ranking is the mapped probabilities', and softmax of them gives those probabilities.
+    static func mapped(_ logits: [Float], rows: Int, map: ClassMap) -> [Float] {
+        let c = map.teacherClasses, s = map.studentClasses
+        var out = [Float](repeating: 0, count: rows * s)
+        for r in 0..<rows {
+            let p = Prediction.softmax(Array(logits[(r * c)..<((r + 1) * c)]))
+            var q = [Double](repeating: 0, count: s)
+            for t in 0..<c where map.target[t] >= 0 { q[Int(map.target[t])] += p[t] }
+            let total = q.reduce(0, +)
+            if total <= 0 { for t in 0..<c where map.target[t] >= 0 { q[Int(map.target[t])] += 1 } }
+            let norm = q.reduce(0, +)
+            for j in 0..<s { out[r * s + j] = Float(Foundation.log(max(q[j] / norm, 1e-30))) }
+        }
+        return out
     }
 }

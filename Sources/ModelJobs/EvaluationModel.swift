@@ -10,6 +10,8 @@ public struct EvaluationModel {
     public let model: Model
     /// Its preprocessing.
     public let transform: EvalTransform
+    /// The class names its checkpoint records (`tinydistill.class_names`), or nil.
+    public let classNames: [String]?
 
     /// Opens `path` (safetensors of a built-in architecture, or TorchScript `.pt`). A file that cannot be
     /// loaded is a failure naming it (exit 1 in the CLI), not a usage error.
@@ -21,6 +23,9 @@ public struct EvaluationModel {
                                                inChannels: inChannels, fused: fused)
         } catch {
             throw .failed(error.description)
+        }
+        classNames = try model.architecture.flatMap { a throws(PipelineError) in
+            try ModelTeachers.classNames(metadata, classes: a.numClasses, path: path)
         }
         transform = EvalTransform(size: imageSize ?? model.architecture?.imageSize ?? 224,
                                   channels: inChannels ?? model.architecture?.inChannels ?? 3,

@@ -89,6 +89,12 @@ import Testing
         #expect(try CLI.run(["verify", out, "--data", data, "--class-map", map]).status == 0)
         let s = try CLI.run(["stream", "--store", out, "--data", data, "--class-map", map, "--batch", "50", "--json"])
         #expect(s.status == 0, "\(s.stderr)")
+        // evaluate: the teacher's classes are not the folders', so its accuracy needs the map too.
+        let unmapped = try CLI.run(["evaluate", "--model", Self.teacher, "--data", data])
+        #expect(unmapped.status == 2 && unmapped.stderr.contains("--class-map"), "\(unmapped.stderr)")
+        let e = try CLI.run(["evaluate", "--model", Self.teacher, "--data", data, "--class-map", map, "--json"])
+        let top1 = try #require((try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])?["top1"] as? Double)
+        #expect(top1 > 0.8, "\(e.stderr)")
     }
 
     @Test func foldersRenamedIntoTheTeachersOrderGiveTheRightSuspectsForATeacherWithoutNames() throws {

@@ -164,8 +164,8 @@ public struct ClassMap: Sendable, Equatable {
     }
 
     /// Maps one record: `indices`/`values` (its K entries, any order) of a C-class teacher target into
-    /// `outIndices`/`outValues` (``outputK(storeK:)`` entries, ascending class). `scratch` holds S doubles,
-    /// is this map's (``Scratch``), reused from record to record.
+    /// `outIndices`/`outValues` (``outputK(storeK:)`` entries, ascending class). `scratch` is working space
+    /// for this map (``Scratch``), reused from record to record.
     public func map(indices: UnsafeBufferPointer<UInt32>, values: UnsafeBufferPointer<Float>,
                     outIndices: UnsafeMutableBufferPointer<UInt32>, outValues: UnsafeMutableBufferPointer<Float>,
                     scratch: inout Scratch) {
@@ -193,7 +193,8 @@ public struct ClassMap: Sendable, Equatable {
         // mass, r·count(s), orders them by count).
         var candidates: [(s: Int, m: Double)] = touched.map { ($0, mass($0)) }
         var untouched = 0
-        for s in byCount where untouched < kOut {
+        for s in byCount {
+            if untouched == kOut { break }
             if scratch.seen[s] { continue }
             candidates.append((s, mass(s)))
             untouched += 1
