@@ -26,8 +26,13 @@ import Testing
             let png = try PNG.encode(try source.image(id))
             try Data(png).write(to: URL(fileURLWithPath: classDir + "/\(id).png"))
         }
+        // The folders are named 00…09, the teacher's classes by Fashion-MNIST's names: a one-to-one map.
+        let map = IDXSource.fashionMNISTClasses.enumerated().map { "\($0.element)\t" + String(format: "%02d", $0.offset) + "\n" }.joined()
+        try Data(map.utf8).write(to: URL(fileURLWithPath: dir + ".class-map.tsv"))
         return dir
     }
+    /// The class map from the teacher's names onto the folders.
+    static var classMap: String { get throws { try folder + ".class-map.tsv" } }
     /// The shared image folder; a failure to build it fails each test that uses it instead of crashing the run.
     static var folder: String { get throws { try built.get() } }
 
@@ -37,6 +42,7 @@ import Testing
         var o = PrecomputeOptions(data: try Self.folder, teacher: Self.teacher, policy: Self.policy, epochs: 1, topK: 5, seed: 3,
                                   out: dir + "/s.tdstore", chunkRecords: 128, batch: 64, threads: 2)
         o.fusedTeacher = fused
+        o.classMap = try Self.classMap
         let summary = try PrecomputeJob(options: o, teachers: ModelTeachers()).run()
         return (o.out, summary)
     }
@@ -69,6 +75,7 @@ import Testing
         var o = PrecomputeOptions(data: try Self.folder, teacher: Self.teacher, policy: Self.policy, epochs: 2, topK: 5, seed: 3,
                                   out: path, chunkRecords: 128, batch: 64, threads: 2)
         o.fusedTeacher = true
+        o.classMap = try Self.classMap
         #expect {
             _ = try PrecomputeJob(options: o, teachers: ModelTeachers()).run()
         } throws: { error in
@@ -76,7 +83,8 @@ import Testing
             return field == "teacher fused inference"
         }
         // verify reruns the teacher as the store records (unfused here): every value identical.
-        let report = try VerifyJob.run(paths: [path], data: Self.folder, teacher: Self.teacher, arch: nil, sample: 64, teachers: ModelTeachers())
+        let report = try VerifyJob.run(paths: [path], data: Self.folder, teacher: Self.teacher, arch: nil, sample: 64, classMap: try Self.classMap,
+                                       teachers: ModelTeachers())
         #expect(report.ok)
         #expect(report.replay?.fusedInference == false)
         #expect(report.replay?.identicalValues == 1.0)
