@@ -261,14 +261,14 @@ final class TrainRun {
                 labels: batch.labels.map { Int($0) }, channels: batch.channels, side: batch.height)
             try teacher.topK(rendered, into: &targets)
             teacherSeconds = Date().timeIntervalSince(ts)
-            if let map = loader.classMap, var scratch = mapScratch {
+            if let map = loader.classMap, mapScratch != nil {
                 // The teacher's top-K in its classes, mapped as the loader maps stored targets.
                 let ko = batch.k
                 var oi = [UInt32](repeating: 0, count: ko), ov = [Float](repeating: 0, count: ko)
                 for r in 0..<batch.n {
                     targets.withRow(r) { ti, tv in
                         oi.withUnsafeMutableBufferPointer { oib in
-                            ov.withUnsafeMutableBufferPointer { ovb in map.map(indices: ti, values: tv, outIndices: oib, outValues: ovb, scratch: &scratch) }
+                            ov.withUnsafeMutableBufferPointer { ovb in map.map(indices: ti, values: tv, outIndices: oib, outValues: ovb, scratch: &mapScratch!) }
                         }
                     }
                     for q in 0..<ko {
@@ -276,7 +276,6 @@ final class TrainRun {
                         values[r * ko + q] = ov[q]
                     }
                 }
-                mapScratch = scratch
             } else {
                 for q in 0..<(batch.n * batch.k) {
                     indices[q] = Int32(targets.indices[q])

@@ -101,11 +101,9 @@ public struct InspectReport: Codable, Sendable {
         let chunkInfos = try reader.chunks()
         let labels = try reader.labels()
         var stats = StoreStatistics(numClasses: meta.numClasses, labels: labels)
-        let map = try classMap.map { p throws(PipelineError) in
-            try ClassMap(path: p, teacherClasses: meta.numClasses, teacherNames: meta.teacher.classNames,
-                         studentNames: datasetNames ?? meta.dataset.classNames)
-        }
-        let other = map == nil && meta.teacher.classNames != nil && (datasetNames ?? meta.dataset.classNames).map { $0 != meta.teacher.classNames } == true
+        let other = classMap == nil && ClassMap.labelsInOtherClasses(meta, datasetNames: datasetNames)
+        // Without a map a store in other classes is summarised, its accuracy left out (`reading` would refuse it).
+        let map = other ? nil : try ClassMap.reading(classMap, metadata: meta, datasetNames: datasetNames)
         var mappedCorrect = 0, mappedLabelled = 0
         try reader.forEachChunk { cols in
             stats.add(cols)

@@ -154,13 +154,21 @@ public struct ClassMap: Sendable, Equatable {
             return try ClassMap(path: path, teacherClasses: metadata.numClasses, teacherNames: metadata.teacher.classNames,
                                 studentNames: dataset, field: field)
         }
-        if let teacher = metadata.teacher.classNames, let dataset, dataset != teacher {
+        if labelsInOtherClasses(metadata, datasetNames: datasetNames), let teacher = metadata.teacher.classNames, let dataset {
             throw .invalid(field: field, value: "(none)",
                            why: "the store's labels are the dataset's \(dataset.count) classes (\(dataset.prefix(3).joined(separator: ", "))\(dataset.count > 3 ? ", …" : "")), "
                                + "not its teacher's \(teacher.count) (\(teacher.prefix(3).joined(separator: ", "))\(teacher.count > 3 ? ", …" : "")) in the teacher's order; "
                                + "give the class map that relates them (--class-map FILE, as precompute was given)")
         }
         return nil
+    }
+
+    /// Whether the store's labels are another set of classes than its teacher's: both names known (the
+    /// dataset's from `datasetNames`, else as the store records them) and different, as when precompute
+    /// was given a map. Targets and labels then meet only through a map.
+    public static func labelsInOtherClasses(_ metadata: StoreMetadata, datasetNames: [String]?) -> Bool {
+        guard let teacher = metadata.teacher.classNames, let dataset = datasetNames ?? metadata.dataset.classNames else { return false }
+        return dataset != teacher
     }
 
     /// Maps one record: `indices`/`values` (its K entries, any order) of a C-class teacher target into
@@ -173,16 +181,17 @@ public struct ClassMap: Sendable, Equatable {
         var sum = 0.0
         for v in values { sum += Double(v) }
         let rest = teacherClasses > k ? max(0, 1 - sum) / Double(teacherClasses - k) : 0
-        // Touched student classes: their mass beyond the remainder share r·count(s).
-        var touched: [Int] = []
-        touched.reserveCapacity(k)
+        // Touched student classes: their mass beyond the remainder share r·count(s). The lists live in
+        // `scratch`, so that a record allocates nothing.
+        scratch.touched.removeAll(keepingCapacity: true)
+        scratch.candidates.removeAll(keepingCapacity: true)
         var total = rest * Double(mappedCount)
         for q in 0..<k {
             let t = Int(indices[q])
             guard t < teacherClasses else { continue }
             let s = Int(target[t])
             guard s >= 0 else { continue }
-            if !scratch.seen[s] { scratch.seen[s] = true; touched.append(s) }
+            if !scratch.seen[s] { scratch.seen[s] = true; scratch.touched.append(s) }
             let extra = Double(values[q]) - rest
             scratch.mass[s] += extra
             total += extra
@@ -191,27 +200,29 @@ public struct ClassMap: Sendable, Equatable {
         func mass(_ s: Int) -> Double { prior ? Double(counts[s]) : rest * Double(counts[s]) + scratch.mass[s] }
         // Candidates: the touched classes and the first kOut untouched ones by count (an untouched class's
         // mass, r·count(s), orders them by count).
-        var candidates: [(s: Int, m: Double)] = touched.map { ($0, mass($0)) }
+        for s in scratch.touched { scratch.candidates.append((s, mass(s))) }
         var untouched = 0
         for s in byCount {
             if untouched == kOut { break }
             if scratch.seen[s] { continue }
-            candidates.append((s, mass(s)))
+            scratch.candidates.append((s, mass(s)))
             untouched += 1
         }
-        candidates.sort { $0.m != $1.m ? $0.m > $1.m : $0.s < $1.s }
-        let kept = candidates.prefix(kOut).sorted { $0.s < $1.s }
+        scratch.candidates.sort { $0.m != $1.m ? $0.m > $1.m : $0.s < $1.s }
+        scratch.candidates[..<kOut].sort { $0.s < $1.s }
         let norm = prior ? Double(mappedCount) : total
-        for (q, c) in kept.enumerated() {
+        for q in 0..<kOut {
+            let c = scratch.candidates[q]
             outIndices[q] = UInt32(c.s)
             outValues[q] = Float(max(0, c.m) / norm)
         }
-        for s in touched { scratch.mass[s] = 0; scratch.seen[s] = false }
+        for s in scratch.touched { scratch.mass[s] = 0; scratch.seen[s] = false }
     }
 
     /// Per-student-class working space of ``map(indices:values:outIndices:outValues:scratch:)``.
     public struct Scratch: Sendable {
         var mass: [Double], seen: [Bool]
+        var touched: [Int] = [], candidates: [(s: Int, m: Double)] = []
         /// Space for `map`'s student classes.
         public init(_ map: ClassMap) {
             mass = [Double](repeating: 0, count: map.studentClasses)
