@@ -42,7 +42,7 @@ final class TrainRun {
         log = TrainLog(options: o, architecture: architecture.json, parameters: model.parameterCount, mode: mode, epochs: [],
                        excludedSamples: loader.exclusion?.samples.count, exclusionHash: loader.exclusion?.hash,
                        classMapDigest: loader.classMap?.digest, studentClasses: loader.classMap?.studentNames)
-        targets = TopKBatch(k: loader.store.metadata.topK, capacity: o.batch)
+        targets = TopKBatch(store: loader.store.metadata, capacity: o.batch)
         mapScratch = loader.classMap.map { ClassMap.Scratch($0) }
     }
 
@@ -259,7 +259,7 @@ final class TrainRun {
             let rendered = RenderedBatch(
                 planes: batch.images, items: zip(batch.sampleIDs, batch.seeds).map { RenderItem(epoch: epoch, sample: $0, seed: $1) },
                 labels: batch.labels.map { Int($0) }, channels: batch.channels, side: batch.height)
-            try teacher.topK(rendered, into: &targets)
+            try teacher.targets(rendered, into: &targets)
             teacherSeconds = Date().timeIntervalSince(ts)
             if let map = loader.classMap, mapScratch != nil {
                 // The teacher's top-K in its classes, mapped as the loader maps stored targets.

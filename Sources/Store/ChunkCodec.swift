@@ -8,13 +8,16 @@ public struct ChunkLayout: Sendable, Equatable {
     public var codec: ValueCodec
     /// The run seed, from which derived seeds are recomputed.
     public var runSeed: UInt64
+    /// Sampled targets' settings, or nil for top-K records (`k` is then the slots per decoded record).
+    public var sampling: SampledTargets?
 
     /// Creates a layout.
-    public init(k: Int, numClasses: Int, codec: ValueCodec, runSeed: UInt64) {
+    public init(k: Int, numClasses: Int, codec: ValueCodec, runSeed: UInt64, sampling: SampledTargets? = nil) {
         self.k = k
         self.numClasses = numClasses
         self.codec = codec
         self.runSeed = runSeed
+        self.sampling = sampling
     }
 
 }
@@ -25,8 +28,13 @@ struct PendingChunk {
     var seeds: [UInt64] = []
     /// `count × k` class indices, ascending within each record.
     var indices: [UInt32] = []
-    /// `count × k` value codes (half bits or q8 levels), paired with `indices`.
+    /// `count × k` value codes (half bits or q8 levels), paired with `indices`. Sampled records: one code
+    /// per drawn entry, only when the store keeps values (T ≠ 1).
     var codes: [UInt16] = []
+    /// Sampled records only: the number of distinct classes of each record (then `indices` holds only
+    /// those, record after record) and each entry's count.
+    var lengths: [UInt16] = []
+    var counts: [UInt16] = []
     /// Sum and max of per-record KL(fp16 dense ‖ stored dense), for lossy codecs.
     var klSum: Double = 0
     var klMax: Double = 0
@@ -38,6 +46,8 @@ struct PendingChunk {
         seeds.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)
         codes.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
         klSum = 0
         klMax = 0
     }
@@ -72,23 +82,14 @@ enum ChunkCodec {
 
     /// Encodes `chunk`, which must hold at least one record, sorted by ascending sample id.
     static func encode(_ chunk: PendingChunk, layout: ChunkLayout, epoch: Int) -> EncodedPayload {
+        if layout.sampling != nil { return encodeSampled(chunk, layout: layout, epoch: epoch) }
         let n = chunk.count
         precondition(n > 0, "an empty chunk is never written")
         let k = layout.k
         let codeBytes = layout.codec == .fp16 ? 2 : 1
-        var explicitSeeds = false
-        for i in 0..<n where chunk.seeds[i] != SeedScheme.derive(runSeed: layout.runSeed, epoch: epoch, sample: Int(chunk.sampleIDs[i])) {
-            explicitSeeds = true
-            break
-        }
+        let explicitSeeds = needsExplicitSeeds(chunk, layout: layout, epoch: epoch)
         var sink = ByteSink(capacity: 16 + n * 3 + (explicitSeeds ? 8 * n : 0) + n * k * (2 + codeBytes))
-        sink.u32(magic)
-        sink.u8(layout.codec.id)
-        sink.u8(explicitSeeds ? 1 : 0)
-        sink.varint(UInt64(k))
-        sink.varint(UInt64(n))
-        sink.varint(UInt64(chunk.sampleIDs[0]))
-        for i in 1..<n { sink.varint(UInt64(chunk.sampleIDs[i] - chunk.sampleIDs[i - 1] - 1)) }
+        writeHeader(chunk, layout: layout, flags: explicitSeeds ? 1 : 0, into: &sink)
         let m = n * k
         // Class gaps as bucket symbols (one byte each) plus their extra bits (a packed bit stream).
         var symbols = [UInt8](repeating: 0, count: m)
@@ -108,19 +109,7 @@ enum ChunkCodec {
         let extraBytes = bits.finish()
         sink.varint(UInt64(extraBytes.count))
         var sections: [Int] = [0]
-        if explicitSeeds {
-            let start = sink.bytes.count
-            sink.zeros(8 * n)
-            sink.bytes.withUnsafeMutableBufferPointer { buf in
-                chunk.seeds.withUnsafeBufferPointer { seeds in
-                    for b in 0..<8 {
-                        sections.append(start + b * n)
-                        let shift = UInt64(8 * (7 - b))
-                        for i in 0..<n { buf[start + b * n + i] = UInt8(truncatingIfNeeded: seeds[i] >> shift) }
-                    }
-                }
-            }
-        }
+        if explicitSeeds { writeSeeds(chunk.seeds, into: &sink, sections: &sections) }
         sections.append(sink.bytes.count)
         sink.bytes.append(contentsOf: symbols)
         sections.append(sink.bytes.count)
@@ -150,14 +139,15 @@ enum ChunkCodec {
         _ payload: UnsafeRawBufferPointer, layout: ChunkLayout, epoch: Int, expectedCount: Int,
         into out: inout RecordColumns
     ) throws(StoreError) {
-        var src = ByteSource(payload)
-        guard try src.u32("magic") == magic else { throw StoreError.codec("bad chunk magic") }
-        let codecID = try src.u8("codec")
-        guard codecID == layout.codec.id else {
-            throw StoreError.codec("chunk codec \(codecID) differs from the store's \(layout.codec.rawValue)")
+        if layout.sampling != nil {
+            try decodeSampled(payload, layout: layout, epoch: epoch, expectedCount: expectedCount, into: &out)
+            return
         }
-        let flags = try src.u8("flags")
-        guard flags & ~1 == 0 else { throw StoreError.codec("unknown chunk flags \(flags)") }
+        var src = ByteSource(payload)
+        let flags = try readPrefix(&src, layout: layout)
+        guard flags & ~1 == 0 else {
+            throw StoreError.codec(flags & 2 != 0 ? "chunk holds sampled targets, the store says top-K" : "unknown chunk flags \(flags)")
+        }
         let k = try src.varint("K")
         guard k == UInt64(layout.k) else { throw StoreError.codec("chunk K \(k) differs from the store's \(layout.k)") }
         let n64 = try src.varint("count")
@@ -176,38 +166,10 @@ enum ChunkCodec {
         let n = Int(n64)
         out.epoch = epoch
         out.k = kk
-        out.sampleIDs.removeAll(keepingCapacity: true)
-        out.seeds.removeAll(keepingCapacity: true)
-        out.sampleIDs.reserveCapacity(n)
-        if n > 0 {
-            var s = try src.varint("sample ids")
-            guard s <= UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
-            out.sampleIDs.append(UInt32(s))
-            for _ in 1..<n {
-                let gap = try src.varint("sample ids")
-                guard gap < UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
-                s = s + 1 + gap
-                guard s <= UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
-                out.sampleIDs.append(UInt32(s))
-            }
-        }
+        out.counts.removeAll()
+        try readSampleIDs(&src, count: n, into: &out)
         let extraCount = try src.varint("gap bits length")
-        if flags & 1 != 0 {
-            let planes = try src.slice(8 * n, "seeds")
-            out.seeds = [UInt64](unsafeUninitializedCapacity: n) { buf, count in
-                for i in 0..<n {
-                    var v: UInt64 = 0
-                    for b in 0..<8 { v = (v << 8) | UInt64(planes[b * n + i]) }
-                    buf[i] = v
-                }
-                count = n
-            }
-        } else {
-            out.seeds.reserveCapacity(n)
-            for i in 0..<n {
-                out.seeds.append(SeedScheme.derive(runSeed: layout.runSeed, epoch: epoch, sample: Int(out.sampleIDs[i])))
-            }
-        }
+        try readSeeds(&src, explicit: flags & 1 != 0, layout: layout, into: &out)
         let m = n * kk
         let gapSymbols = try src.slice(m, "class gaps")
         guard extraCount <= UInt64(src.remaining) else { throw StoreError.codec("payload truncated reading gap bits") }
@@ -260,5 +222,92 @@ enum ChunkCodec {
         guard bitSource.exhausted else { throw StoreError.codec("gap bits left over") }
         out.indices = indices
         out.values = values
+    }
+
+    // MARK: - Parts both record kinds share
+
+    /// Whether some record's seed differs from the seed scheme's (then all seeds are stored).
+    static func needsExplicitSeeds(_ chunk: PendingChunk, layout: ChunkLayout, epoch: Int) -> Bool {
+        for i in 0..<chunk.count where chunk.seeds[i] != SeedScheme.derive(runSeed: layout.runSeed, epoch: epoch, sample: Int(chunk.sampleIDs[i])) {
+            return true
+        }
+        return false
+    }
+
+    /// Magic, codec, flags, K, count and the sample ids.
+    static func writeHeader(_ chunk: PendingChunk, layout: ChunkLayout, flags: UInt8, into sink: inout ByteSink) {
+        let n = chunk.count
+        sink.u32(magic)
+        sink.u8(layout.codec.id)
+        sink.u8(flags)
+        sink.varint(UInt64(layout.k))
+        sink.varint(UInt64(n))
+        sink.varint(UInt64(chunk.sampleIDs[0]))
+        for i in 1..<n { sink.varint(UInt64(chunk.sampleIDs[i] - chunk.sampleIDs[i - 1] - 1)) }
+    }
+
+    /// The seeds as 8 byte planes (high byte first), each its own section.
+    static func writeSeeds(_ seeds: [UInt64], into sink: inout ByteSink, sections: inout [Int]) {
+        let n = seeds.count
+        let start = sink.bytes.count
+        sink.zeros(8 * n)
+        sink.bytes.withUnsafeMutableBufferPointer { buf in
+            seeds.withUnsafeBufferPointer { seeds in
+                for b in 0..<8 {
+                    sections.append(start + b * n)
+                    let shift = UInt64(8 * (7 - b))
+                    for i in 0..<n { buf[start + b * n + i] = UInt8(truncatingIfNeeded: seeds[i] >> shift) }
+                }
+            }
+        }
+    }
+
+    /// Checks the magic and the codec; returns the flags byte.
+    static func readPrefix(_ src: inout ByteSource, layout: ChunkLayout) throws(StoreError) -> UInt8 {
+        guard try src.u32("magic") == magic else { throw StoreError.codec("bad chunk magic") }
+        let codecID = try src.u8("codec")
+        guard codecID == layout.codec.id else {
+            throw StoreError.codec("chunk codec \(codecID) differs from the store's \(layout.codec.rawValue)")
+        }
+        return try src.u8("flags")
+    }
+
+    /// `count` strictly ascending sample ids (first id, then gaps minus one).
+    static func readSampleIDs(_ src: inout ByteSource, count n: Int, into out: inout RecordColumns) throws(StoreError) {
+        out.sampleIDs.removeAll(keepingCapacity: true)
+        out.sampleIDs.reserveCapacity(n)
+        guard n > 0 else { return }
+        var s = try src.varint("sample ids")
+        guard s <= UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
+        out.sampleIDs.append(UInt32(s))
+        for _ in 1..<n {
+            let gap = try src.varint("sample ids")
+            guard gap < UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
+            s = s + 1 + gap
+            guard s <= UInt64(UInt32.max) else { throw StoreError.codec("sample id out of range") }
+            out.sampleIDs.append(UInt32(s))
+        }
+    }
+
+    /// The stored seed planes, or the seed scheme's seeds of `out.sampleIDs`.
+    static func readSeeds(_ src: inout ByteSource, explicit: Bool, layout: ChunkLayout, into out: inout RecordColumns) throws(StoreError) {
+        let n = out.sampleIDs.count
+        out.seeds.removeAll(keepingCapacity: true)
+        if explicit {
+            let planes = try src.slice(8 * n, "seeds")
+            out.seeds = [UInt64](unsafeUninitializedCapacity: n) { buf, count in
+                for i in 0..<n {
+                    var v: UInt64 = 0
+                    for b in 0..<8 { v = (v << 8) | UInt64(planes[b * n + i]) }
+                    buf[i] = v
+                }
+                count = n
+            }
+        } else {
+            out.seeds.reserveCapacity(n)
+            for i in 0..<n {
+                out.seeds.append(SeedScheme.derive(runSeed: layout.runSeed, epoch: out.epoch, sample: Int(out.sampleIDs[i])))
+            }
+        }
     }
 }

@@ -16,6 +16,9 @@ public struct RecordColumns: Sendable, Equatable {
     public var indices: [UInt32]
     /// Top-K probabilities, `count × k`, record-major (decoded: exact half values for `fp16`).
     public var values: [Float]
+    /// Stores of sampled targets: how often each entry's class was drawn, `count × k` (0 for the
+    /// zero-valued classes that fill a record's slots past its drawn ones); empty for top-K stores.
+    public var counts: [UInt16] = []
 
     /// Creates columns; the arrays must agree in length.
     public init(epoch: Int, k: Int, sampleIDs: [UInt32] = [], seeds: [UInt64] = [], indices: [UInt32] = [], values: [Float] = []) {
@@ -35,9 +38,11 @@ public struct RecordColumns: Sendable, Equatable {
         let order = ((i * k)..<((i + 1) * k)).sorted { a, b in
             values[a] != values[b] ? values[a] > values[b] : indices[a] < indices[b]
         }
-        return TargetRecord(
+        var record = TargetRecord(
             epoch: epoch, sampleID: Int(sampleIDs[i]), seed: seeds[i],
             indices: order.map { indices[$0] }, probabilities: order.map { values[$0] })
+        if !counts.isEmpty { record.counts = order.map { counts[$0] } }
+        return record
     }
 
     /// Position (within `indices`/`values`) of record `i`'s most probable entry (ties: lowest class).
@@ -45,6 +50,17 @@ public struct RecordColumns: Sendable, Equatable {
         var best = i * k
         for j in (i * k + 1)..<((i + 1) * k) where values[j] > values[best] { best = j }
         return best
+    }
+}
+
+extension TargetRecord {
+    /// A sampled record's drawn entries (count ≥ 1) in ascending class order, without the zero-valued
+    /// padding classes; a top-K record's entries in ascending class order with no counts.
+    public var drawnEntries: (classes: [UInt32], counts: [UInt16], values: [Float]) {
+        var order = Array(indices.indices)
+        if let counts { order = order.filter { counts[$0] > 0 } }
+        order.sort { indices[$0] < indices[$1] }
+        return (order.map { indices[$0] }, order.map { counts?[$0] ?? 0 }, order.map { probabilities[$0] })
     }
 }
 
@@ -60,6 +76,8 @@ public struct TargetRecord: Sendable, Equatable, Codable {
     public var indices: [UInt32]
     /// Top-K probabilities, paired with `indices`.
     public var probabilities: [Float]
+    /// Sampled targets only: each entry's draw count, paired with `indices` (nil for top-K records).
+    public var counts: [UInt16]?
 
     /// Creates a record.
     public init(epoch: Int, sampleID: Int, seed: UInt64, indices: [UInt32], probabilities: [Float]) {

@@ -124,6 +124,10 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
     public var shard: Shard
     /// Samples precompute left out on purpose (`--exclude`), or nil when none.
     public var exclusion: Exclusion?
+    /// What each record keeps: nil for the top-K classes (the default; the document then has no
+    /// `targets` key, as before sampled targets existed), or the settings of sampled targets, whose
+    /// records hold at most `topK` = min(N, C) entries.
+    public var targets: SampledTargets?
 
     /// Samples left out: the file that listed them, how many, and the XXH64 of their sorted ids. Each one
     /// is also in the failures table (reason `excluded …`) for every epoch, so readers and `verify` know
@@ -177,10 +181,16 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         case teacher, policy
         case policyHash = "policy_hash"
         case dataset, shard
+        case targets
     }
 
     /// The chunk layout these settings imply.
-    public var layout: ChunkLayout { ChunkLayout(k: topK, numClasses: numClasses, codec: valueCodec, runSeed: runSeed) }
+    public var layout: ChunkLayout {
+        ChunkLayout(k: topK, numClasses: numClasses, codec: valueCodec, runSeed: runSeed, sampling: targets)
+    }
+
+    /// `topk:K` or `sample:N[:T]`: the target kind as `precompute --targets` spells it.
+    public var targetKind: String { targets?.description ?? "topk:\(topK)" }
 
     /// Checks the invariants the format relies on.
     public func validate() throws(StoreError) {
@@ -196,6 +206,12 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
             throw bad("shard rank \(shard.rank) of world \(shard.world) is invalid (need 0 ≤ rank < world)")
         }
         guard seedScheme == SeedScheme.name else { throw bad("unknown seed scheme \(seedScheme)") }
+        if let targets {
+            try targets.validate()
+            guard topK == targets.slots(numClasses: numClasses) else {
+                throw bad("top-K \(topK) of a store of sampled targets must be min(N, C) = \(targets.slots(numClasses: numClasses))")
+            }
+        }
     }
 
     /// Canonical JSON: sorted keys, no insignificant whitespace.
@@ -247,6 +263,7 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
             if a != b { out.append((name, "\(a)", "\(b)")) }
         }
         cmp("number of classes", numClasses, other.numClasses)
+        cmp("targets", targetKind, other.targetKind)
         cmp("top-K", topK, other.topK)
         cmp("value codec", valueCodec.rawValue, other.valueCodec.rawValue)
         cmp("run seed", runSeed, other.runSeed)

@@ -232,9 +232,59 @@ public final class StoreWriter {
         indices: UnsafeBufferPointer<UInt32>, probabilities: UnsafeBufferPointer<Float>
     ) throws(StoreError) {
         try checkPlacement(epoch: epoch, sampleID: sampleID, entries: (indices.count, probabilities.count))
+        guard layout.sampling == nil else {
+            throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "top-K entries given, but the store keeps sampled targets (\(layout.sampling!))")
+        }
         try checkEntries(epoch: epoch, sampleID: sampleID, indices: indices, probabilities: probabilities)
         let kl = encode(indices: indices, probabilities: probabilities)
         try buffer(epoch: epoch, sampleID: sampleID, seed: seed, kl: kl)
+    }
+
+    /// Appends one record of sampled targets: its distinct drawn `classes` in ascending order, their draw
+    /// `counts` (each ≥ 1, summing to N) and their target `values` (kept when the store keeps values,
+    /// T ≠ 1). The store's kind must be sampled.
+    public func appendSampled(
+        epoch: Int, sampleID: Int, seed: UInt64,
+        classes: UnsafeBufferPointer<UInt32>, counts: UnsafeBufferPointer<UInt16>, values: UnsafeBufferPointer<Float>
+    ) throws(StoreError) {
+        guard let sampling = layout.sampling else {
+            throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "sampled targets given, but the store keeps top-K records")
+        }
+        let length = classes.count
+        try checkPlacement(epoch: epoch, sampleID: sampleID, entries: (layout.k, layout.k))
+        guard length >= 1, length <= layout.k, counts.count == length, values.count == length else {
+            throw StoreError.invalidRecord(
+                epoch: epoch, sample: sampleID,
+                detail: "has \(length) classes, \(counts.count) counts and \(values.count) values; a sampled record has 1…\(layout.k) of each")
+        }
+        var total = 0
+        for e in 0..<length {
+            let c = classes[e]
+            guard c < UInt32(layout.numClasses) else {
+                throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "class index \(c) out of range 0..<\(layout.numClasses)")
+            }
+            guard e == 0 || c > classes[e - 1] else {
+                throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "drawn classes are not strictly ascending at class \(c)")
+            }
+            guard counts[e] >= 1 else { throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "class \(c) has count 0") }
+            guard values[e] >= 0 && values[e] <= 1.0001 else {
+                throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "value \(values[e]) at class \(c) is not in [0, 1]")
+            }
+            total += Int(counts[e])
+        }
+        guard total == sampling.draws else {
+            throw StoreError.invalidRecord(epoch: epoch, sample: sampleID, detail: "draw counts sum to \(total), not N = \(sampling.draws)")
+        }
+        var chunk = PendingChunk()
+        swap(&chunk, &pending[epoch])
+        chunk.lengths.append(UInt16(length))
+        chunk.indices.append(contentsOf: classes)
+        chunk.counts.append(contentsOf: counts)
+        if sampling.storesValues {
+            for e in 0..<length { chunk.codes.append(layout.codec.code(min(values[e], 1))) }
+        }
+        swap(&chunk, &pending[epoch])
+        try buffer(epoch: epoch, sampleID: sampleID, seed: seed, kl: 0, entries: false)
     }
 
     /// The record's epoch and sample are in range, it has K entries, and the pair is not stored yet.
@@ -335,17 +385,21 @@ public final class StoreWriter {
     }
 
     /// Adds the encoded record to its epoch's pending chunk and writes the chunk when it is full.
-    private func buffer(epoch: Int, sampleID: Int, seed: UInt64, kl: Double) throws(StoreError) {
+    /// `entries`: append the top-K record in `idxScratch` / `codeScratch` (a sampled record's entries are
+    /// already in the chunk).
+    private func buffer(epoch: Int, sampleID: Int, seed: UInt64, kl: Double, entries: Bool = true) throws(StoreError) {
         var chunk = PendingChunk()
         swap(&chunk, &pending[epoch])
         chunk.sampleIDs.append(UInt32(sampleID))
         chunk.seeds.append(seed)
-        if chunk.indices.isEmpty {
-            chunk.indices.reserveCapacity(metadata.chunkRecords * layout.k)
-            chunk.codes.reserveCapacity(metadata.chunkRecords * layout.k)
+        if entries {
+            if chunk.indices.isEmpty {
+                chunk.indices.reserveCapacity(metadata.chunkRecords * layout.k)
+                chunk.codes.reserveCapacity(metadata.chunkRecords * layout.k)
+            }
+            chunk.indices.append(contentsOf: idxScratch)
+            chunk.codes.append(contentsOf: codeScratch)
         }
-        chunk.indices.append(contentsOf: idxScratch)
-        chunk.codes.append(contentsOf: codeScratch)
         chunk.klSum += kl
         chunk.klMax = max(chunk.klMax, kl)
         stored[epoch]!.insert(sampleID)

@@ -11,14 +11,24 @@ final class StageHandle {
 
     init(_ stage: TeacherStage) {
         self.stage = stage
-        targets = TopKBatch(k: stage.options.topK, capacity: stage.options.batch)
+        targets = TopKBatch(k: stage.options.targets == nil ? stage.options.topK : max(stage.metadata.topK, 1),
+                            capacity: stage.options.batch, sampling: stage.options.targets)
+    }
+
+    /// The targets' storage for the store's K and kind (a sampled store's slots min(N, C) are known
+    /// once C is).
+    func prepareTargets() {
+        let meta = stage.metadata
+        if targets.k != meta.topK || targets.sampling != meta.targets {
+            targets = TopKBatch(store: meta, capacity: stage.options.batch)
+        }
     }
 
     deinit { if !stage.isClosed { stage.abort() } }
 
     static let keys: Set<String> = [
         "out", "data", "teacher", "policy", "policy_json", "topk", "epochs", "seed", "codec", "rank", "world", "batch_size",
-        "threads", "chunk_records", "compression_level", "exclude", "class_map", "max_store_bytes", "pixels",
+        "threads", "chunk_records", "compression_level", "exclude", "class_map", "max_store_bytes", "pixels", "targets",
     ]
 
     /// The stage `json` describes.
@@ -42,11 +52,26 @@ final class StageHandle {
         case "q8": codec = .q8
         case let other: throw .invalid("codec \"\(other)\": give \"fp16\" or \"q8\"")
         }
+        let spec: TargetSpec
+        let targetsText = try o.string("targets") ?? "topk"
+        do throws(PipelineError) { spec = try TargetSpec(parsing: targetsText) } catch { throw ABIFailure(error) }
+        var topK: Int
+        switch spec {
+        case .topK(let k?): topK = k
+        case .topK(nil): topK = try o.requiredInt("topk")
+        case .sample: topK = try o.int("topk") ?? 0
+        }
+        if case .topK(let k?) = spec, let given = try o.int("topk"), given != k {
+            throw .invalid("topk \(given) differs from targets \"topk:\(k)\"; give K once")
+        }
+        if spec.sampled != nil, try o.int("topk") != nil {
+            throw .invalid("topk: sampled targets keep the drawn classes, not the top K; leave topk out")
+        }
         let name = try to.requiredString("name"), digest = try to.requiredString("digest")
         let classes = try to.int("num_classes"), channels = try to.int("channels"), names = try to.strings("class_names")
         var options = PrecomputeOptions(
             data: try o.requiredString("data"), teacher: "caller", epochs: try o.requiredInt("epochs"),
-            topK: try o.requiredInt("topk"), codec: codec, seed: try o.seed("seed") ?? 0, out: try o.requiredString("out"),
+            topK: topK, codec: codec, seed: try o.seed("seed") ?? 0, out: try o.requiredString("out"),
             chunkRecords: try o.int("chunk_records") ?? 4096, compressionLevel: Int32(clamping: try o.int("compression_level") ?? 1),
             batch: try o.int("batch_size") ?? 64, threads: try o.int("threads") ?? 2,
             rank: try o.int("rank") ?? 0, world: try o.int("world") ?? 1)
@@ -55,6 +80,7 @@ final class StageHandle {
         options.exclude = try o.string("exclude")
         options.classMap = try o.string("class_map")
         options.maxStoreBytes = try o.int("max_store_bytes")
+        options.targets = spec.sampled
         do throws(PipelineError) {
             // Without a class count or names, a store being resumed gives it; a new one takes it from the first write.
             var known = classes
@@ -83,6 +109,7 @@ final class StageHandle {
     /// in place (the storage is moved out for the fill, so its two arrays can be written together).
     func selectRows(_ rows: Int, classes c: Int, from input: UnsafePointer<Float>,
                     _ select: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<UInt32>, UnsafeMutableBufferPointer<Float>) -> Void) {
+        prepareTargets()
         var t = targets
         targets = TopKBatch(k: t.k, capacity: 0)
         let k = t.k
@@ -96,6 +123,15 @@ final class StageHandle {
             }
         }
         targets = t
+    }
+
+    /// Draws the first `rows` rows of sampled targets from the distributions `fill` writes (rows × `classes`,
+    /// class order) under each row's seed; rows that could not be rendered are skipped.
+    func drawRows(_ rows: Int, classes c: Int, valid: [Bool], fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        prepareTargets()
+        if targets.dense.count < rows * c { targets.dense = [Float](repeating: 0, count: rows * c) }
+        targets.dense.withUnsafeMutableBufferPointer { d in fill(UnsafeMutableBufferPointer(rebasing: d[0..<(rows * c)])) }
+        targets.drawDense(rows: rows, numClasses: c, seeds: Array(seeds[0..<rows]), skip: valid.map { !$0 })
     }
 
     func commit(numClasses: Int? = nil) throws(ABIFailure) {
@@ -184,8 +220,17 @@ public func stageWriteLogits(_ handle: OpaquePointer?, _ logits: UnsafePointer<F
         let logits = try required(logits, "logits", in: fn)
         let batch = try h.batchForWrite(rows: rows, function: fn)
         let c = try h.classes(classes, "logits")
-        h.selectRows(batch.count, classes: c, from: logits) { row, idx, prob in
-            TopK.select(logits: row, indices: idx, probabilities: prob)
+        if h.stage.metadata.targets != nil {
+            h.drawRows(batch.count, classes: c, valid: batch.errors[0..<batch.count].map { $0 == nil }) { out in
+                for r in 0..<batch.count {
+                    TopK.softmax(logits: UnsafeBufferPointer(start: logits + r * c, count: c),
+                                 into: UnsafeMutableBufferPointer(rebasing: out[(r * c)..<((r + 1) * c)]))
+                }
+            }
+        } else {
+            h.selectRows(batch.count, classes: c, from: logits) { row, idx, prob in
+                TopK.select(logits: row, indices: idx, probabilities: prob)
+            }
         }
         try h.commit()
     }
@@ -204,8 +249,14 @@ public func stageWriteProbs(_ handle: OpaquePointer?, _ probs: UnsafePointer<Flo
                 throw .invalid("probs: row \(r) (sample \(batch.items[r].sample)) has \(probs[r * c + j]) at class \(j); probabilities lie in [0, 1]")
             }
         }
-        h.selectRows(batch.count, classes: c, from: probs) { row, idx, prob in
-            TopK.select(probabilities: row, indices: idx, values: prob)
+        if h.stage.metadata.targets != nil {
+            h.drawRows(batch.count, classes: c, valid: batch.errors[0..<batch.count].map { $0 == nil }) { out in
+                for j in 0..<(batch.count * c) { out[j] = probs[j] }
+            }
+        } else {
+            h.selectRows(batch.count, classes: c, from: probs) { row, idx, prob in
+                TopK.select(probabilities: row, indices: idx, values: prob)
+            }
         }
         try h.commit()
     }
@@ -222,6 +273,9 @@ public func stageWriteTopK(_ handle: OpaquePointer?, _ indices: UnsafePointer<In
         let c = h.stage.metadata.numClasses, kk = h.targets.k
         guard c > 0 else {
             throw .invalid("indices: the teacher's class count is not known yet; give teacher_info num_classes (or class_names), or write logits or probabilities first")
+        }
+        if let sampled = h.stage.metadata.targets {
+            throw .invalid("indices: the store keeps sampled targets (\(sampled)), which are drawn from the whole distribution; write logits or probabilities")
         }
         guard k == kk else { throw .invalid("topk: \(k) entries per row, but the store keeps K = \(kk)") }
         for r in 0..<batch.count {

@@ -3,7 +3,7 @@
 enum FlagName {
     /// Fields whose flag is not their kebab-cased name.
     static let exceptions: [String: String] = [
-        "topK": "--topk",
+        "topK": "--topk", "targets": "--targets",
         "compressionLevel": "--level",
         "fusedTeacher": "--unfused",
         "onlineTeacherArch": "--online-teacher-arch",

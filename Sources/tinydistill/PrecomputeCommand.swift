@@ -20,6 +20,13 @@ struct PrecomputeCommand: ParsableCommand {
             SIGINT/SIGTERM finish the batch in flight, keep every chunk committed so far and exit with \
             status 130, printing the command that resumes.
 
+            Targets: by default each record keeps the teacher's --topk K most probable classes, and the \
+            rest of the probability is read as spread evenly over the other classes. --targets sample:N[:T] \
+            instead draws N classes from the teacher's distribution (from the proposal p^(1/T), \
+            normalised, at temperature T; default 1) under the record's seed and keeps the distinct \
+            classes with their counts: an unbiased target (counts/N at T = 1, importance-weighted at \
+            T ≠ 1) that carries the tail's shape (docs/store-format.md, "Sampled targets").
+
             Data: an ImageFolder root, fashion-mnist:train|test, synthetic-images:N:WxHxC[:SEED[:CLASSES]] \
             (generated images) or synthetic:N[:C] (no images, synthetic teacher only). Each sample of each \
             epoch is decoded, converted to the teacher's channels, augmented from its seed (--policy, \
@@ -48,6 +55,8 @@ struct PrecomputeCommand: ParsableCommand {
                   --rank 0 --world 2 --out in1k-0.tdstore
               tinydistill precompute --data synthetic:50000 --teacher synthetic:1000 \\
                   --epochs 3 --topk 10 --codec q8 --out run.tdstore
+              tinydistill precompute --data fashion-mnist:train \\
+                  --teacher teacher.safetensors --epochs 4 --targets sample:4 --out fm-s4.tdstore
             """
     )
 
@@ -89,8 +98,13 @@ struct PrecomputeCommand: ParsableCommand {
     @Option(help: "Number of epochs to precompute.")
     var epochs: Int
 
-    @Option(help: "Entries kept per record (1…min(C, 1024)).")
-    var topk: Int
+    @Option(help: "Entries kept per record (1…min(C, 1024)) of top-K targets.")
+    var topk: Int?
+
+    @Option(help: ArgumentHelp(
+        "What each record keeps: topk (the --topk most probable classes, the default) or sample:N[:T] (the distinct classes of N draws from the teacher's distribution at temperature T, with their counts).",
+        valueName: "kind"))
+    var targets: String?
 
     @Option(help: "Value codec: fp16 (lossless half precision) or q8 (lossy, ~8 bits, fidelity measured).")
     var codec: ValueCodec = .fp16
@@ -111,7 +125,18 @@ struct PrecomputeCommand: ParsableCommand {
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
-        guard topk >= 1 else { throw ValidationError("--topk must be ≥ 1") }
+        let kind = try Self.targetSpec(targets)
+        switch kind {
+        case .topK(nil):
+            guard let topk else { throw ValidationError("--topk K is required (or --targets sample:N[:T] for sampled targets)") }
+            guard topk >= 1 else { throw ValidationError("--topk must be ≥ 1") }
+        case .topK(let k?):
+            if let topk, topk != k { throw ValidationError("--topk \(topk) differs from --targets topk:\(k); give K once") }
+        case .sample:
+            guard topk == nil else {
+                throw ValidationError("--topk does not apply to sampled targets (--targets \(targets!)): a record keeps the classes its N draws hit")
+            }
+        }
         guard (1...19).contains(level) else { throw ValidationError("--level must be in 1…19") }
         guard (1...(1 << 20)).contains(chunkRecords) else { throw ValidationError("--chunk-records must be in 1…1048576") }
     }
@@ -120,8 +145,11 @@ struct PrecomputeCommand: ParsableCommand {
         SignalFlag.install()
         let (r, w) = try shard.resolve()
         Models.Torch.threads = threads.threads
+        let kind = try Self.targetSpec(targets)
+        var k = topk ?? 0
+        if case .topK(let given?) = kind { k = given }
         let options = PrecomputeOptions(
-            data: data, teacher: teacher, arch: arch, policy: policy, epochs: epochs, topK: topk, codec: codec, seed: seed,
+            data: data, teacher: teacher, arch: arch, policy: policy, epochs: epochs, topK: k, codec: codec, seed: seed,
             out: out, chunkRecords: chunkRecords, compressionLevel: level, batch: batch.batch, threads: threads.threads,
             rank: r, world: w)
         var opts = options
@@ -130,6 +158,7 @@ struct PrecomputeCommand: ParsableCommand {
         opts.exclude = exclude
         opts.teacherClasses = teacherClasses
         opts.classMap = classMap.classMap
+        opts.targets = kind.sampled
         let job = PrecomputeJob(options: opts, teachers: ModelTeachers())
         let progress = ProgressLine(label: "precompute")
         job.progress = { epoch, done, total in progress.update(epoch: epoch, done: done, total: total) }
@@ -162,6 +191,17 @@ struct PrecomputeCommand: ParsableCommand {
         if summary.interrupted {
             let resume = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             throw PipelineError.interrupted(kept: "the store holds every chunk committed so far", resume: resume)
+        }
+    }
+}
+
+extension PrecomputeCommand {
+    /// `--targets` parsed (top-K when not given); a bad spec is a usage error.
+    static func targetSpec(_ text: String?) throws -> TargetSpec {
+        guard let text else { return .topK(nil) }
+        do { return try TargetSpec(parsing: text) } catch {
+            if case .invalid(_, _, let why) = error { throw ValidationError("--targets \(text): \(why)") }
+            throw error
         }
     }
 }

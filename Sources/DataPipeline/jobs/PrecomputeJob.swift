@@ -20,8 +20,12 @@ public struct PrecomputeOptions: Sendable {
     public var policyJSON: String?
     /// Epochs to produce.
     public var epochs: Int
-    /// Entries per record.
+    /// Entries per record of top-K targets (ignored with ``targets``).
     public var topK: Int
+    /// Sampled targets (`--targets sample:N[:T]`) instead of the top K: each record keeps the distinct
+    /// classes of N draws from the teacher's distribution with their counts (``SampledTargets``); nil
+    /// for top-K records (the default). Recorded in the metadata; a resume must use the same kind.
+    public var targets: SampledTargets?
     /// Value codec.
     public var codec: ValueCodec
     /// Run seed.
@@ -75,6 +79,15 @@ public struct PrecomputeOptions: Sendable {
         self.rank = rank
         self.world = world
     }
+}
+
+extension PrecomputeOptions {
+    /// The most entries a record can hold: K, or N draws' distinct classes (at most 1024 are asked of a
+    /// teacher that generates its top entries).
+    var maxEntries: Int { targets.map { min($0.draws, 1024) } ?? topK }
+
+    /// Entries per record of a store whose teacher has C classes: K, or min(N, C) slots.
+    func entries(classes: Int) -> Int { targets?.slots(numClasses: classes) ?? topK }
 }
 
 /// What a precompute run did.
@@ -136,11 +149,11 @@ public final class PrecomputeJob {
     public func run() throws(PipelineError) -> PrecomputeSummary {
         let stage = try TeacherStage(options: options, teachers: teachers)
         stage.shouldStop = shouldStop
-        var targets = TopKBatch(k: options.topK, capacity: options.batch)
+        var targets = TopKBatch(store: stage.metadata, capacity: options.batch)
         progress?(stage.firstEpoch, 0, stage.total)
         do {
             while let batch = try stage.next() {
-                try stage.teacher.topK(batch, into: &targets)
+                try stage.teacher.targets(batch, into: &targets)
                 try stage.write(targets)
                 progress?(batch.items.last!.epoch, stage.done, stage.total)
             }

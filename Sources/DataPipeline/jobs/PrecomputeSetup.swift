@@ -24,7 +24,7 @@ struct PrecomputeSetup {
                 throw .invalid(field: "data", value: o.data,
                                why: "synthetic:N has no images for a model teacher; use synthetic-images:N:WxHxC, an ImageFolder or fashion-mnist")
             }
-            let teacher = try teachers.open(spec: o.teacher, arch: nil, maxK: o.topK, probe: (3, 1), fused: o.fusedTeacher)
+            let teacher = try teachers.open(spec: o.teacher, arch: nil, maxK: o.maxEntries, probe: (3, 1), fused: o.fusedTeacher)
             self.teacher = teacher
             source = try DataSource.open(o.data, defaultClasses: teacher.numClasses)
             policy = nil
@@ -37,7 +37,7 @@ struct PrecomputeSetup {
             if let given {
                 teacher = given
             } else {
-                teacher = try teachers.open(spec: o.teacher, arch: o.arch, maxK: o.topK,
+                teacher = try teachers.open(spec: o.teacher, arch: o.arch, maxK: o.maxEntries,
                                                  probe: (firstChannels, named == nil ? 224 : policy.outputSize), fused: o.fusedTeacher)
             }
             if named == nil, let size = teacher.requiredInputSize { policy = .tinyViT(outputSize: size) }
@@ -46,7 +46,7 @@ struct PrecomputeSetup {
             channels = teacher.inputChannels ?? firstChannels
         }
         // A caller's teacher of unknown C (0): the checks that need it run at the first write (``classesKnown``).
-        if teacher.numClasses > 0 { try Self.check(topK: o.topK, classes: teacher.numClasses) }
+        if teacher.numClasses > 0 { try Self.check(targetsOf: o, classes: teacher.numClasses) }
         var teacherMeta = teacher.metadata
         if let path = o.teacherClasses {
             guard teacherMeta.classNames == nil else {
@@ -66,12 +66,13 @@ struct PrecomputeSetup {
         }
         self.exclusion = exclusion
         var meta = StoreMetadata(
-            numClasses: teacher.numClasses, topK: o.topK, valueCodec: o.codec, epochs: o.epochs, chunkRecords: o.chunkRecords,
+            numClasses: teacher.numClasses, topK: o.entries(classes: teacher.numClasses), valueCodec: o.codec, epochs: o.epochs, chunkRecords: o.chunkRecords,
             runSeed: o.seed, teacher: teacherMeta, policy: policy?.canonicalJSON(), policyHash: policy?.hash,
             dataset: .init(source: o.data, sampleCount: source.count, fingerprint: source.fingerprint,
                            classNames: TeacherClassNames.datasetNames(source, data: o.data)),
             shard: .init(rank: o.rank, world: o.world))
         if let e = exclusion { meta.exclusion = .init(file: e.path, samples: e.samples.count, hash: e.hash) }
+        meta.targets = o.targets
         metadata = meta
     }
 
@@ -125,13 +126,21 @@ struct PrecomputeSetup {
     /// The checks that need the teacher's class count C: K, the labels, and the class map against the
     /// teacher's classes and the dataset's.
     static func classesKnown(_ classes: Int, source: any ImageSource, teacherNames: [String]?, options o: PrecomputeOptions) throws(PipelineError) {
-        try check(topK: o.topK, classes: classes)
+        try check(targetsOf: o, classes: classes)
         if let path = o.classMap {
             // The map says how the dataset's classes relate to the teacher's; the store stays in the teacher's.
             _ = try ClassMap(path: path, teacherClasses: classes, teacherNames: teacherNames,
                              studentNames: source.classNames.isEmpty ? nil : source.classNames)
         }
         try checkLabels(source, classes: classes, data: o.data)
+    }
+
+    /// K lies in 1…min(C, 1024), or the sampled targets' N and T in their ranges.
+    static func check(targetsOf o: PrecomputeOptions, classes: Int) throws(PipelineError) {
+        guard let targets = o.targets else { return try check(topK: o.topK, classes: classes) }
+        do { try targets.validate() } catch {
+            throw .invalid(field: "targets", value: targets.description, why: "\(error)")
+        }
     }
 
     /// K lies in 1…min(C, 1024).

@@ -151,8 +151,12 @@ public final class TeacherStage {
         if let numClasses, numClasses != metadata.numClasses {
             throw .invalid(field: "numClasses", value: "\(numClasses)", why: "the store's teacher has \(metadata.numClasses) classes")
         }
-        guard targets.k == options.topK, targets.capacity >= batch.count else {
-            throw .invalid(field: "topK", value: "\(targets.k)", why: "the store keeps K = \(options.topK) entries for \(batch.count) rows")
+        guard targets.sampling == metadata.targets else {
+            throw .invalid(field: "targets", value: targets.sampling?.description ?? "topk:\(targets.k)",
+                           why: "the store keeps \(metadata.targetKind) targets")
+        }
+        guard targets.k == metadata.topK, targets.capacity >= batch.count else {
+            throw .invalid(field: "topK", value: "\(targets.k)", why: "the store keeps K = \(metadata.topK) entries for \(batch.count) rows")
         }
         if teacher.input != .pixelHash {
             stats.teacherSeconds += Date().timeIntervalSince(handedOut)
@@ -212,12 +216,25 @@ public final class TeacherStage {
                     continue
                 }
                 let label = batch.labels[r]
-                let top = try targets.withRow(r) { i, p throws(StoreError) -> UInt32 in
-                    try writer.append(epoch: item.epoch, sampleID: item.sample, seed: item.seed, indices: i, probabilities: p)
-                    var best = 0
-                    for q in 1..<max(1, p.count) where p[q] > p[best] || (p[q] == p[best] && i[q] < i[best]) { best = q }
-                    return i[best]
+                if targets.sampling != nil {
+                    let length = targets.lengths[r], base = r * targets.k
+                    try targets.indices.withUnsafeBufferPointer { i throws(StoreError) in
+                        try targets.counts.withUnsafeBufferPointer { c throws(StoreError) in
+                            try targets.probabilities.withUnsafeBufferPointer { p throws(StoreError) in
+                                try writer.appendSampled(
+                                    epoch: item.epoch, sampleID: item.sample, seed: item.seed,
+                                    classes: UnsafeBufferPointer(rebasing: i[base..<(base + length)]),
+                                    counts: UnsafeBufferPointer(rebasing: c[base..<(base + length)]),
+                                    values: UnsafeBufferPointer(rebasing: p[base..<(base + length)]))
+                            }
+                        }
+                    }
+                } else {
+                    try targets.withRow(r) { i, p throws(StoreError) in
+                        try writer.append(epoch: item.epoch, sampleID: item.sample, seed: item.seed, indices: i, probabilities: p)
+                    }
                 }
+                let top = targets.top1(r)
                 if label >= 0 {
                     stats.labelled += 1
                     if Int(top) == label { stats.agreeing += 1 }
@@ -278,6 +295,7 @@ public final class TeacherStage {
         try PrecomputeSetup.classesKnown(c, source: setup.source, teacherNames: nil, options: options)
         var meta = metadata
         meta.numClasses = c
+        meta.topK = options.entries(classes: c)
         let writer = try Self.openWriter(meta, setup: setup, options: options)
         do {
             try Self.recordExclusion(setup.exclusion, plan: Self.plan(nothingStored: options, count: setup.source.count, exclusion: setup.exclusion),

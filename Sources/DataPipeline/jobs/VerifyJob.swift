@@ -240,8 +240,10 @@ public enum VerifyJob {
         let renderer = BatchRenderer(source: source, policy: policy, channels: channels, content: teacher.input,
                                      workers: ProcessInfo.processInfo.activeProcessorCount)
         let rendered = renderer.makeBatch(capacity: batch)
-        var targets = TopKBatch(k: meta.topK, capacity: batch)
-        var agreement = ReplayAgreement(codec: meta.valueCodec)
+        var targets = TopKBatch(store: meta, capacity: batch)
+        var agreement = ReplayAgreement(codec: meta.valueCodec, sampling: meta.targets)
+        var dense: [Float] = []
+        var scratch = SampledTargets.Scratch()
         var start = 0
         while start < picks.count {
             let chunk = picks[start..<min(picks.count, start + batch)]
@@ -257,8 +259,23 @@ public enum VerifyJob {
             if let (j, reason) = rendered.firstError {
                 throw .failed("sample \(records[j].sampleID) (\(source.sample(records[j].sampleID).key)): \(reason)")
             }
-            try teacher.topK(rendered, into: &targets)
-            for (j, rec) in records.enumerated() { agreement.add(stored: rec, fresh: targets.row(j)) }
+            if let sampling = meta.targets {
+                // Sampled targets: redraw from the rerun's distribution and compare draw by draw.
+                try teacher.probabilities(rendered, into: &dense)
+                let c = meta.numClasses
+                for (j, rec) in records.enumerated() {
+                    let drawn = rec.drawnEntries
+                    let result = dense.withUnsafeBufferPointer { d in
+                        sampling.replay(probabilities: UnsafeBufferPointer(rebasing: d[(j * c)..<((j + 1) * c)]), seed: rec.seed,
+                                        storedClasses: drawn.classes, storedCounts: drawn.counts, scratch: &scratch)
+                    }
+                    let fresh = (Array(scratch.classes[0..<scratch.length]), Array(scratch.values[0..<scratch.length]))
+                    agreement.add(stored: rec, fresh: fresh, draws: result)
+                }
+            } else {
+                try teacher.topK(rendered, into: &targets)
+                for (j, rec) in records.enumerated() { agreement.add(stored: rec, fresh: targets.row(j)) }
+            }
             start += chunk.count
             progress?("replayed \(agreement.records)/\(picks.count) records")
         }
@@ -270,14 +287,35 @@ public enum VerifyJob {
 /// class), the top-K class set, bit-identical fp16 values, and the largest probability difference.
 struct ReplayAgreement {
     let codec: ValueCodec
+    let sampling: SampledTargets?
     private(set) var records = 0
     private var top1 = 0, sets = 0, identical = 0
     private var maxDelta = 0.0
+    private var drawsEqual = 0, differingDraws = 0
+    private var maxDrawDistance = 0.0
 
-    init(codec: ValueCodec) { self.codec = codec }
+    init(codec: ValueCodec, sampling: SampledTargets? = nil) {
+        self.codec = codec
+        self.sampling = sampling
+    }
+
+    /// A sampled record: its drawn entries against the redraw's, and how the draws differ.
+    mutating func add(stored rec: TargetRecord, fresh: (indices: [UInt32], probabilities: [Float]),
+                      draws: (differing: Int, maxDistance: Double)) {
+        if draws.differing == 0 { drawsEqual += 1 }
+        differingDraws += draws.differing
+        maxDrawDistance = max(maxDrawDistance, draws.maxDistance)
+        let drawn = rec.drawnEntries
+        var stored = rec
+        stored.indices = drawn.classes
+        stored.probabilities = drawn.values
+        add(stored: stored, fresh: fresh)
+    }
 
     mutating func add(stored rec: TargetRecord, fresh: (indices: [UInt32], probabilities: [Float])) {
-        let new = Dictionary(uniqueKeysWithValues: zip(fresh.indices, fresh.probabilities.map { Float(Float16($0)) }))
+        // Sampled values at T = 1 are counts/N, not half values: compared as they are.
+        let rounded = sampling.map { !$0.storesValues } ?? false ? fresh.probabilities : fresh.probabilities.map { Float(Float16($0)) }
+        let new = Dictionary(uniqueKeysWithValues: zip(fresh.indices, rounded))
         let old = Dictionary(uniqueKeysWithValues: zip(rec.indices, rec.probabilities))
         func top(_ d: [UInt32: Float]) -> UInt32 { d.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key }
         if top(new) == top(old) { top1 += 1 }
@@ -289,7 +327,14 @@ struct ReplayAgreement {
 
     func report(fusedInference: Bool?) -> VerifyReport.Replay {
         let total = Double(max(records, 1))
-        return .init(records: records, top1Agreement: Double(top1) / total, topKSetAgreement: Double(sets) / total,
-                     identicalValues: Double(identical) / total, maxAbsDelta: maxDelta, fusedInference: fusedInference)
+        var replay = VerifyReport.Replay(
+            records: records, top1Agreement: Double(top1) / total, topKSetAgreement: Double(sets) / total,
+            identicalValues: Double(identical) / total, maxAbsDelta: maxDelta, fusedInference: fusedInference)
+        if sampling != nil {
+            replay.drawAgreement = Double(drawsEqual) / total
+            replay.differingDraws = differingDraws
+            replay.maxDrawDistance = maxDrawDistance
+        }
+        return replay
     }
 }

@@ -23,9 +23,27 @@ public struct VerifyReport: Codable, Sendable, Equatable {
         public var maxAbsDelta: Double
         /// Whether the teacher was rerun fused (BatchNorm folded); nil for synthetic and TorchScript teachers.
         public var fusedInference: Bool?
+        /// Sampled targets only (nil otherwise): the share of records whose N draws all land on the stored
+        /// classes, the draws in all that land elsewhere, and over those the largest distance of a draw's
+        /// uniform from its stored class's interval of the rerun's cumulative probabilities (a rerun that
+        /// differs in its last bits moves only draws within about 1e-6 of a boundary).
+        public var drawAgreement: Double?
+        public var differingDraws: Int?
+        public var maxDrawDistance: Double?
+        /// Creates the summary.
+        public init(records: Int, top1Agreement: Double, topKSetAgreement: Double, identicalValues: Double, maxAbsDelta: Double,
+                    fusedInference: Bool?) {
+            self.records = records
+            self.top1Agreement = top1Agreement
+            self.topKSetAgreement = topKSetAgreement
+            self.identicalValues = identicalValues
+            self.maxAbsDelta = maxAbsDelta
+            self.fusedInference = fusedInference
+        }
         enum CodingKeys: String, CodingKey {
             case records, top1Agreement = "top1_agreement", topKSetAgreement = "topk_set_agreement"
             case identicalValues = "identical_values", maxAbsDelta = "max_abs_delta", fusedInference = "fused_inference"
+            case drawAgreement = "draw_agreement", differingDraws = "differing_draws", maxDrawDistance = "max_draw_distance"
         }
     }
 

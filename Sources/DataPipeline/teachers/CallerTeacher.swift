@@ -46,4 +46,8 @@ public struct CallerTeacher: Teacher {
     public func topK(_ batch: RenderedBatch, into targets: inout TopKBatch) throws(PipelineError) {
         throw .failed("the caller computes this teacher's top-K and writes it to the stage")
     }
+
+    public func probabilities(_ batch: RenderedBatch, into dense: inout [Float]) throws(PipelineError) {
+        throw .failed("the caller computes this teacher's probabilities and writes them to the stage")
+    }
 }

@@ -107,6 +107,23 @@ public struct SyntheticTeacher: Teacher, Sendable {
     public var input: TeacherInput { .pixelHash }
     public var metadata: StoreMetadata.Teacher { .init(architecture: "synthetic", weightsHash: weightsHash) }
 
+    /// Each row's full distribution: the generator's M explicit classes, and the rest of the mass (the
+    /// tail beyond rank M) spread evenly over the other C − M classes.
+    public func probabilities(_ batch: RenderedBatch, into dense: inout [Float]) throws(PipelineError) {
+        let c = numClasses
+        if dense.count < batch.count * c { dense = [Float](repeating: 0, count: batch.count * c) }
+        var indices = [UInt32](repeating: 0, count: m)
+        var probabilities = [Float](repeating: 0, count: m)
+        for r in 0..<batch.count where batch.errors[r] == nil {
+            topK(seed: batch.hashes[r], label: batch.labels[r], indices: &indices, probabilities: &probabilities)
+            var sum: Float = 0
+            for v in probabilities { sum += v }
+            let rest = DenseTarget.remainder(sum: sum, k: m, numClasses: c)
+            for j in 0..<c { dense[r * c + j] = rest }
+            for q in 0..<m { dense[r * c + Int(indices[q])] = probabilities[q] }
+        }
+    }
+
     /// Each row's top-K, seeded by its pixel hash (the seed itself for a dataset without images).
     public func topK(_ batch: RenderedBatch, into targets: inout TopKBatch) throws(PipelineError) {
         let k = targets.k

@@ -31,4 +31,19 @@ public protocol Teacher {
     /// Writes the top-K (K = `targets.k`) of every row of `batch` into `targets`, in descending
     /// probability. Rows with an error may be given any values; callers skip them.
     func topK(_ batch: RenderedBatch, into targets: inout TopKBatch) throws(PipelineError)
+    /// Writes the full distribution of every row of `batch` into `dense` (`batch.count` × C, class order,
+    /// resized as needed), from which sampled targets are drawn. Rows with an error may hold anything.
+    func probabilities(_ batch: RenderedBatch, into dense: inout [Float]) throws(PipelineError)
+}
+
+extension Teacher {
+    /// Writes every row's targets of the kind `targets` holds: the top-K (``topK(_:into:)``), or for
+    /// sampled targets the draws from each row's full distribution (``probabilities(_:into:)``) under
+    /// the row's seed.
+    public func targets(_ batch: RenderedBatch, into targets: inout TopKBatch) throws(PipelineError) {
+        guard targets.sampling != nil else { return try topK(batch, into: &targets) }
+        try probabilities(batch, into: &targets.dense)
+        targets.drawDense(rows: batch.count, numClasses: numClasses, seeds: batch.items.map(\.seed),
+                          skip: batch.errors.map { $0 != nil })
+    }
 }

@@ -56,6 +56,19 @@ public enum TopK {
 }
 
 extension TopK {
+    /// The softmax of all of `logits` into `out` (same count), in the operation order of
+    /// ``select(logits:indices:probabilities:)`` (max-subtracted float exponentials, sum in Double), so
+    /// a class's probability has the same bits in both.
+    public static func softmax(logits: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(out.count == logits.count)
+        var m = -Float.infinity
+        for v in logits where v > m { m = v }
+        var sum = 0.0
+        for v in logits { sum += Double(expf(v - m)) }
+        let inv = Float(1.0 / sum)
+        for i in 0..<logits.count { out[i] = expf(logits[i] - m) * inv }
+    }
+
     /// The `indices.count` largest of `probabilities` (a caller's teacher output, already a
     /// distribution) into `indices` / `values`, in descending value (ties: lower class first).
     public static func select(probabilities: UnsafeBufferPointer<Float>, indices: UnsafeMutableBufferPointer<UInt32>,
