@@ -40,6 +40,8 @@ public struct StoreStatistics: Sendable {
     public private(set) var correct = 0, labelled = 0
     /// How often each class is a record's top-1 class.
     public private(set) var top1Classes: [Int]
+    /// Sampled targets: drawn entries (count ≥ 1) over all records, for the mean per record.
+    public private(set) var drawnEntries = 0
     /// Order-independent digest of the records.
     public private(set) var digest = RecordDigest()
     private let labels: [Int32?]?
@@ -70,6 +72,7 @@ public struct StoreStatistics: Sendable {
                 if Int(l) == cls { correct += 1 }
             }
         }
+        for v in c.counts where v > 0 { drawnEntries += 1 }
         records += c.count
         digest.add(c)
     }

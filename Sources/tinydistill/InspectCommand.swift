@@ -276,6 +276,10 @@ struct InspectCommand: ParsableCommand {
         var rows: [(String, String)] = []
         rows.append(("store", r.path))
         rows.append(("format", "v\(m.formatVersion), codec \(m.valueCodec.rawValue), K=\(m.topK), C=\(m.numClasses), \(m.chunkRecords) records/chunk"))
+        if let sampled = m.targets {
+            rows.append(("targets", "\(sampled): \(sampled.draws) draws per record" + (sampled.temperature == 1 ? "" : " at T = \(sampled.temperature) (importance-weighted)")
+                + (r.meanDrawnClasses.map { String(format: ", %.2f distinct classes on average (K = %d slots)", $0, m.topK) } ?? "")))
+        }
         rows.append(("teacher", "\(m.teacher.architecture) (weights \(m.teacher.weightsHash))"))
         rows.append(("teacher classes", m.teacher.classNames.map { names in
             "\(names.count) named (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : ""); \(m.teacher.classNamesDigest ?? ""))"
@@ -300,7 +304,11 @@ struct InspectCommand: ParsableCommand {
             format: "%.2f in chunks (%.3f× the reference's %d B); %.2f for the whole file (%.3f×: + samples table, SQLite pages)",
             r.payloadBytesPerRecord, r.payloadBytesPerRecord / reference, r.referenceBytesPerRecord, r.bytesPerRecord, r.ratioToReference)))
         rows.append(("compression", String(format: "%.2f× (decoded chunk bytes / stored chunk bytes)", r.compressionRatio)))
-        if m.valueCodec == .fp16 {
+        if let sampled = m.targets, !sampled.storesValues {
+            rows.append(("fidelity", "exact (draw counts; the value of a class is its count / N)"))
+        } else if let sampled = m.targets, m.valueCodec == .q8 {
+            rows.append(("fidelity", "draw counts exact; importance weights in q8 (\(sampled))"))
+        } else if m.valueCodec == .fp16 {
             rows.append(("fidelity", "lossless (exact half-precision values)"))
         } else {
             rows.append(("fidelity", String(format: "KL(fp16 ‖ %@) mean %.3g, max %.3g nats (measured at write time)", m.valueCodec.rawValue, r.klMean, r.klMax)))

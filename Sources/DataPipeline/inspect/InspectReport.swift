@@ -42,6 +42,10 @@ public struct InspectReport: Codable, Sendable {
     public var compressionRatio: Double
     /// Write-time KL(fp16 dense ‖ stored dense) in nats: mean and max over records (0 for fp16).
     public var klMean: Double, klMax: Double
+    /// What records keep: `topk:K` or `sample:N[:T]` (``StoreMetadata/targetKind``).
+    public var targets: String
+    /// Sampled targets: the mean number of distinct classes a record's N draws hit (nil for top-K).
+    public var meanDrawnClasses: Double?
     /// Top-1 probability distribution.
     public var top1Probability: Distribution
     /// Top-K mass distribution.
@@ -78,6 +82,8 @@ public struct InspectReport: Codable, Sendable {
         case klMax = "kl_max"
         case top1Probability = "top1_probability"
         case topKMass = "topk_mass"
+        case targets
+        case meanDrawnClasses = "mean_drawn_classes"
         case teacherAccuracy = "teacher_accuracy"
         case classMapDigest = "class_map_digest"
         case labelsInOtherClasses = "labels_in_other_classes"
@@ -143,6 +149,8 @@ public struct InspectReport: Codable, Sendable {
             payloadBytesPerRecord: records == 0 ? 0 : Double(compressed) / Double(records),
             compressionRatio: compressed == 0 ? 0 : Double(raw) / Double(compressed),
             klMean: records == 0 ? 0 : klSum / Double(records), klMax: klMax,
+            targets: meta.targetKind,
+            meanDrawnClasses: meta.targets == nil || records == 0 ? nil : Double(stats.drawnEntries) / Double(records),
             top1Probability: dist(stats.top1), topKMass: dist(stats.topKMass), teacherAccuracy: accuracy,
             classMapDigest: map?.digest, labelsInOtherClasses: other,
             top1ClassesSeen: classCounts.count, top1ClassesMostFrequent: Array(top), digest: stats.digest.hex,
