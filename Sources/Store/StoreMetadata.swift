@@ -263,8 +263,8 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
             if a != b { out.append((name, "\(a)", "\(b)")) }
         }
         cmp("number of classes", numClasses, other.numClasses)
-        cmp("targets", targetKind, other.targetKind)
         cmp("top-K", topK, other.topK)
+        cmp("targets", targets?.description ?? "topk", other.targets?.description ?? "topk")
         cmp("value codec", valueCodec.rawValue, other.valueCodec.rawValue)
         cmp("run seed", runSeed, other.runSeed)
         cmp("teacher architecture", teacher.architecture, other.teacher.architecture)

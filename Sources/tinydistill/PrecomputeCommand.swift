@@ -56,7 +56,7 @@ struct PrecomputeCommand: ParsableCommand {
               tinydistill precompute --data synthetic:50000 --teacher synthetic:1000 \\
                   --epochs 3 --topk 10 --codec q8 --out run.tdstore
               tinydistill precompute --data fashion-mnist:train \\
-                  --teacher teacher.safetensors --epochs 4 --targets sample:4 --out fm-s4.tdstore
+                  --teacher t.safetensors --epochs 4 --targets sample:4 --out s4.tdstore
             """
     )
 
