@@ -92,21 +92,7 @@ enum ChunkCodec {
         writeHeader(chunk, layout: layout, flags: explicitSeeds ? 1 : 0, into: &sink)
         let m = n * k
         // Class gaps as bucket symbols (one byte each) plus their extra bits (a packed bit stream).
-        var symbols = [UInt8](repeating: 0, count: m)
-        var bits = BitSink(capacity: m)
-        chunk.indices.withUnsafeBufferPointer { idx in
-            var j = 0
-            for _ in 0..<n {
-                for r in 0..<k {
-                    let g = r == 0 ? idx[j] : idx[j] &- idx[j - 1] &- 1
-                    let (sym, extra, count) = GapCode.split(g)
-                    symbols[j] = sym
-                    if count > 0 { bits.write(extra, count: count) }
-                    j += 1
-                }
-            }
-        }
-        let extraBytes = bits.finish()
+        let (symbols, extraBytes) = gapSymbols(chunk.indices, records: n) { _ in k }
         sink.varint(UInt64(extraBytes.count))
         var sections: [Int] = [0]
         if explicitSeeds { writeSeeds(chunk.seeds, into: &sink, sections: &sections) }

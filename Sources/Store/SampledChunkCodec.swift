@@ -28,21 +28,7 @@ extension ChunkCodec {
         var sink = ByteSink(capacity: 24 + n * (3 + lengthBytes) + (explicitSeeds ? 8 * n : 0) + m * (2 + countBytes + codeBytes))
         writeHeader(chunk, layout: layout, flags: (explicitSeeds ? 1 : 0) | 2, into: &sink)
         sink.varint(UInt64(m))
-        var symbols = [UInt8](repeating: 0, count: m)
-        var bits = BitSink(capacity: m)
-        chunk.indices.withUnsafeBufferPointer { idx in
-            var j = 0
-            for i in 0..<n {
-                for r in 0..<Int(chunk.lengths[i]) {
-                    let g = r == 0 ? idx[j] : idx[j] &- idx[j - 1] &- 1
-                    let (sym, extra, count) = GapCode.split(g)
-                    symbols[j] = sym
-                    if count > 0 { bits.write(extra, count: count) }
-                    j += 1
-                }
-            }
-        }
-        let extraBytes = bits.finish()
+        let (symbols, extraBytes) = gapSymbols(chunk.indices, records: n) { Int(chunk.lengths[$0]) }
         sink.varint(UInt64(extraBytes.count))
         var sections: [Int] = [0]
         if explicitSeeds { writeSeeds(chunk.seeds, into: &sink, sections: &sections) }

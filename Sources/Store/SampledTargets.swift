@@ -99,16 +99,7 @@ public struct SampledTargets: Codable, Sendable, Equatable, CustomStringConverti
         for i in 0..<n { scratch.uniforms[i] = rng.uniform() * z }
         scratch.uniforms.withUnsafeMutableBufferPointer { u in
             var part = UnsafeMutableBufferPointer(rebasing: u[0..<n])
-            if n <= 32 {
-                for i in 1..<max(n, 1) {
-                    let x = part[i]
-                    var j = i - 1
-                    while j >= 0 && part[j] > x { part[j + 1] = part[j]; j -= 1 }
-                    part[j + 1] = x
-                }
-            } else {
-                part.sort()
-            }
+            part.sortSmall()
         }
         var length = 0
         var next = 0

@@ -359,18 +359,7 @@ public final class StoreWriter {
             }
         }
         // (class, code) keys in ascending order: insertion sort for small K, the library sort otherwise.
-        if k <= 32 {
-            sortScratch.withUnsafeMutableBufferPointer { a in
-                for i in 1..<max(k, 1) {
-                    let x = a[i]
-                    var j = i - 1
-                    while j >= 0 && a[j] > x { a[j + 1] = a[j]; j -= 1 }
-                    a[j + 1] = x
-                }
-            }
-        } else {
-            sortScratch.sort()
-        }
+        sortScratch.withUnsafeMutableBufferPointer { $0.sortSmall() }
         sortScratch.withUnsafeBufferPointer { keys in
             idxScratch.withUnsafeMutableBufferPointer { ip in
                 codeScratch.withUnsafeMutableBufferPointer { cp in
