@@ -513,16 +513,27 @@ public final class StoreWriter {
         compressedBytesWritten += blob.count
     }
 
+    /// `c`'s records in ascending sample order. Top-K records hold k entries each; sampled records
+    /// (non-empty `lengths`) hold their own number, with value codes only when the store keeps values.
     private static func sortedBySample(_ c: PendingChunk, k: Int) -> PendingChunk {
         let order = (0..<c.count).sorted { c.sampleIDs[$0] < c.sampleIDs[$1] }
         var out = PendingChunk()
         out.klSum = c.klSum
         out.klMax = c.klMax
+        let sampled = !c.lengths.isEmpty
+        var starts = [Int](repeating: 0, count: c.count + 1)
+        for i in 0..<c.count { starts[i + 1] = starts[i] + (sampled ? Int(c.lengths[i]) : k) }
+        let hasCodes = !c.codes.isEmpty
         for i in order {
+            let entries = starts[i]..<starts[i + 1]
             out.sampleIDs.append(c.sampleIDs[i])
             out.seeds.append(c.seeds[i])
-            out.indices.append(contentsOf: c.indices[(i * k)..<((i + 1) * k)])
-            out.codes.append(contentsOf: c.codes[(i * k)..<((i + 1) * k)])
+            out.indices.append(contentsOf: c.indices[entries])
+            if hasCodes { out.codes.append(contentsOf: c.codes[entries]) }
+            if sampled {
+                out.lengths.append(c.lengths[i])
+                out.counts.append(contentsOf: c.counts[entries])
+            }
         }
         return out
     }

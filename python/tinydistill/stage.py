@@ -82,6 +82,9 @@ class TeacherStage:
     count is taken from the first write of logits or probabilities (their columns): `num_classes` is None
     until then, and the store file is created at that write. `class_map` (a class map file, docs/cli.md
     "Class maps") relates a dataset whose classes are not the teacher's; the store keeps the teacher's.
+    `targets` chooses the target kind as `precompute --targets` does: "topk:K" (the same as topk=K) or
+    "sample:N[:T]", N classes drawn from each record's p^(1/T) under its seed (docs/store-format.md
+    "Sampled targets"); a sampled store takes probs or logits, not topk=(indices, values).
     """
 
     info: Dict[str, Any]
@@ -90,7 +93,8 @@ class TeacherStage:
     _current: Optional[int]
 
     def __init__(self, out: PathLike, data: PathLike, policy: Union[PathLike, Mapping[str, Any], None] = None,
-                 topk: Optional[int] = None, epochs: Optional[int] = None, seed: int = 0,
+                 topk: Optional[int] = None, targets: Optional[str] = None, epochs: Optional[int] = None,
+                 seed: int = 0,
                  codec: Literal["fp16", "q8"] = "fp16", rank: Optional[int] = None, world: Optional[int] = None,
                  teacher_info: Optional[Mapping[str, Any]] = None, batch_size: int = 64, threads: int = 2,
                  pixels: Literal["float32", "uint8"] = "float32", chunk_records: int = 4096,
@@ -100,8 +104,8 @@ class TeacherStage:
             raise InvalidArgumentError("teacher_info: required: {'name': ..., 'digest': ..., 'num_classes': ... "
                                        "and/or 'class_names': [...]}")
         rank, world = rank_and_world(rank, world)
-        options = {"out": str(out), "data": str(data), "topk": topk, "epochs": epochs, "seed": seed, "codec": codec,
-                   "rank": rank, "world": world, "teacher": dict(teacher_info), "batch_size": batch_size,
+        options = {"out": str(out), "data": str(data), "topk": topk, "targets": targets, "epochs": epochs,
+                   "seed": seed, "codec": codec, "rank": rank, "world": world, "teacher": dict(teacher_info), "batch_size": batch_size,
                    "threads": threads, "pixels": pixels, "chunk_records": chunk_records,
                    "compression_level": compression_level, "exclude": None if exclude is None else str(exclude),
                    "max_store_bytes": max_store_bytes, "class_map": None if class_map is None else str(class_map)}
