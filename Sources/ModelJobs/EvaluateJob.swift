@@ -57,10 +57,13 @@ public struct EvaluateResult: Sendable, Equatable, Codable {
     /// The Pearson correlation between the off-diagonal entries of the teacher store's class correlation
     /// and the model's, when a teacher store is given.
     public var teacherStudentCorrelation: Double?
+    /// NLL, ECE (15 bins) and the reliability bins of the model's softmax on the dataset's labels.
+    public var calibration: Calibration?
 
     enum CodingKeys: String, CodingKey {
         case top1, top5, samples, parameters, seconds, relations = "class_relations"
         case teacherStudentCorrelation = "teacher_student_correlation"
+        case calibration
     }
 }
 
@@ -96,8 +99,10 @@ public enum EvaluateJob {
             }
             relations = ClassRelations.Accumulator(classes: c)
         }
+        var calibration: Calibration.Accumulator? = Calibration.Accumulator()
         let (top1, top5, n) = try accuracy(model: opened.model, source: source, transform: opened.transform,
-                                           limit: options.limit, batch: options.batch, relations: &relations, map: map)
+                                           limit: options.limit, batch: options.batch, relations: &relations,
+                                           calibration: &calibration, map: map)
         let seconds = Date().timeIntervalSince(start)
         let names = (0..<c).map { $0 < source.classNames.count ? source.classNames[$0] : "class \($0)" }
         let mine = relations?.result(classNames: names, pairs: 10)
@@ -112,7 +117,8 @@ public enum EvaluateJob {
             shared = mine.matrixCorrelation(with: teacher)
         }
         return EvaluateResult(top1: top1, top5: top5, samples: n, parameters: opened.model.parameterCount,
-                              seconds: seconds, relations: mine, teacherStudentCorrelation: shared)
+                              seconds: seconds, relations: mine, teacherStudentCorrelation: shared,
+                              calibration: calibration?.result())
     }
 
     /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`,
@@ -120,12 +126,16 @@ public enum EvaluateJob {
     public static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform,
                                 limit: Int?, batch: Int = 256) throws(PipelineError) -> (Double, Double, Int) {
         var none: ClassRelations.Accumulator?
-        return try accuracy(model: model, source: source, transform: transform, limit: limit, batch: batch, relations: &none)
+        var noCalibration: Calibration.Accumulator?
+        return try accuracy(model: model, source: source, transform: transform, limit: limit, batch: batch, relations: &none,
+                            calibration: &noCalibration)
     }
 
-    /// ``accuracy(model:source:transform:limit:batch:)``, also adding each sample's softmax to `relations`.
+    /// ``accuracy(model:source:transform:limit:batch:)``, also adding each sample's softmax to `relations`
+    /// and its logits to `calibration`.
     static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform, limit: Int?, batch: Int,
-                         relations: inout ClassRelations.Accumulator?, map: ClassMap? = nil) throws(PipelineError) -> (Double, Double, Int) {
+                         relations: inout ClassRelations.Accumulator?, calibration: inout Calibration.Accumulator?,
+                         map: ClassMap? = nil) throws(PipelineError) -> (Double, Double, Int) {
         let channels = transform.channels
         let side = transform.size
         let n = min(source.count, limit ?? source.count)
@@ -149,6 +159,7 @@ public enum EvaluateJob {
                     if better == 0 { top1 += 1 }
                     if better < 5 { top5 += 1 }
                     if relations?.c == row.count, label >= 0, label < c { relations!.add(dense: Prediction.softmax(Array(row)), label: label) }
+                    calibration?.add(logits: row, label: label)
                 }
                 start = end
             }

@@ -17,7 +17,10 @@ struct EvaluateCommand: ParsableCommand {
             mean/std; a .pt file is loaded as TorchScript and needs --image-size and --in-chans when they \
             are not 224 and 3.
 
-            --json prints one object with keys top1, top5, samples, parameters and seconds.
+            --json prints one object with keys top1, top5, samples, parameters, seconds and \
+            calibration: nll (mean negative log-likelihood of the label, in nats), ece (expected \
+            calibration error over 15 equal-width confidence bins) and bins (each bin's lower, upper, \
+            count, mean confidence and accuracy: a reliability diagram's data).
 
             --class-correlation PNG also computes the Pearson correlation between classes of the model's \
             predicted probabilities on the dataset (as inspect --class-correlation does for a store) and \
@@ -80,6 +83,9 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             print(String(format: "%@ on %@: top-1 %.2f %%, top-5 %.2f %% (%d samples, %.1f s)", model, data,
                          result.top1 * 100, result.top5 * 100, result.samples, result.seconds))
+            if let c = result.calibration {
+                print(String(format: "calibration: NLL %.4f nats, ECE %.4f (15 confidence bins)", c.nll, c.ece))
+            }
             if let relations = result.relations {
                 print("class correlation of the predictions: \(classCorrelation ?? "")")
                 for p in relations.confusedPairs.prefix(5) {
