@@ -54,4 +54,19 @@ import Testing
         #expect(Set(encoded).isSubset(of: Set(properties)))
         #expect(Set((schema["required"] as! [String])).isSubset(of: Set(encoded)))
     }
+
+    @Test func sampledTargetsMetadataIsDescribedByTheSchema() throws {
+        var meta = testMetadata(c: 1000, k: 12)
+        meta.targets = SampledTargets(draws: 12, temperature: 2)
+        let json = meta.canonicalJSON()
+        #expect(try StoreMetadata.parse(json, path: "x") == meta)
+        let schemaURL = Self.schemaFile.deletingLastPathComponent().appendingPathComponent("store-metadata.schema.json")
+        let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: schemaURL)) as! [String: Any]
+        let targets = try #require((schema["properties"] as! [String: Any])["targets"] as? [String: Any])
+        let keys = Set((targets["properties"] as! [String: Any]).keys)
+        let encoded = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any])["targets"] as! [String: Any]
+        #expect(Set(encoded.keys) == keys)
+        #expect(Set(targets["required"] as! [String]) == keys)
+        #expect(targets["additionalProperties"] as? Bool == false)
+    }
 }

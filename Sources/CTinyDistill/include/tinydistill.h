@@ -155,7 +155,10 @@ int32_t tinydistill_sparse_kd_loss(const float *logits, int64_t rows, int64_t nu
  *       probabilities (or from the store being resumed), and stage_info's "num_classes" is 0 until then;
  *   "policy" (string): a policy file, or "policy_json" (string): the policy itself; neither: the TinyViT
  *       recipe at 224;
- *   "topk", "epochs" (int, required); "seed" (int, default 0); "codec" ("fp16" or "q8", default fp16);
+ *   "targets" (string, default "topk"): "topk", "topk:K" or "sample:N[:T]" (N classes drawn from each
+ *       row's p^(1/T) under its seed, kept with their counts; docs/store-format.md "Sampled targets");
+ *   "topk" (int: required for top-K targets unless "targets" gives K; left out for sampled targets, whose
+ *       stage_info "topk" is min(N, C)), "epochs" (int, required); "seed" (int, default 0); "codec" ("fp16" or "q8", default fp16);
  *   "rank", "world" (int, default 0 and 1); "batch_size" (int, default 64); "threads" (int, default 2);
  *   "chunk_records" (int, default 4096); "compression_level" (int, default 1); "exclude" (string);
  *   "max_store_bytes" (int); "pixels" ("float32" or "uint8", default float32); "class_map" (string: a
@@ -169,9 +172,11 @@ int32_t tinydistill_stage_next(tinydistill_stage *stage, int32_t *has_batch, tin
 /* Writes the outstanding batch from the teacher's logits (rows x num_classes): softmax and top-K exactly
  * as precompute computes them from a libtorch teacher's logits. */
 int32_t tinydistill_stage_write_logits(tinydistill_stage *stage, const float *logits, int64_t rows, int64_t num_classes);
-/* Writes the outstanding batch from probabilities (rows x num_classes): the K largest, ties by lower class. */
+/* Writes the outstanding batch from probabilities (rows x num_classes): the K largest, ties by lower class;
+ * for sampled targets (this and write_logits), the draw from each row under its seed. */
 int32_t tinydistill_stage_write_probs(tinydistill_stage *stage, const float *probs, int64_t rows, int64_t num_classes);
-/* Writes the outstanding batch from its top-K (rows x k classes and probabilities; k = the store's K). */
+/* Writes the outstanding batch from its top-K (rows x k classes and probabilities; k = the store's K).
+ * Refused for sampled targets. */
 int32_t tinydistill_stage_write_topk(tinydistill_stage *stage, const int64_t *indices, const float *values,
                                      int64_t rows, int64_t k);
 /* Closes the store: "finished" when every row was written, else "interrupted" (resumable). *summary_json
