@@ -264,7 +264,7 @@ public struct StoreMetadata: Codable, Sendable, Equatable {
         }
         cmp("number of classes", numClasses, other.numClasses)
         cmp("top-K", topK, other.topK)
-        cmp("targets", targets?.description ?? "topk", other.targets?.description ?? "topk")
+        cmp("targets", targetKind, other.targetKind)
         cmp("value codec", valueCodec.rawValue, other.valueCodec.rawValue)
         cmp("run seed", runSeed, other.runSeed)
         cmp("teacher architecture", teacher.architecture, other.teacher.architecture)

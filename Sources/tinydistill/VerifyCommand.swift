@@ -74,6 +74,10 @@ struct VerifyCommand: ParsableCommand {
                 print(String(format: "replay     %d records: top-1 agreement %.2f %%, top-K set agreement %.2f %%, identical values %.2f %%, max |Δp| %.2e",
                              r.records, r.top1Agreement * 100, r.topKSetAgreement * 100, r.identicalValues * 100, r.maxAbsDelta)
                       + (r.fusedInference.map { $0 ? " (fused teacher)" : " (unfused teacher)" } ?? ""))
+                if let draws = r.drawAgreement {
+                    print(String(format: "draws      %.2f %% of records draw the same classes; %d draw(s) differ, the farthest %.2e from its stored class",
+                                 draws * 100, r.differingDraws ?? 0, r.maxDrawDistance ?? 0))
+                }
             }
         }
         if !report.ok { throw CLIFailure(message: "\(report.problemCount) integrity problem(s); see above") }
