@@ -43,6 +43,7 @@ test-wheel:
 test-docs:
 	$(PYTHON) scripts/render-readme.py --check
 	$(PYTHON) scripts/render-results.py --check
+	$(PYTHON) scripts/render-sampled.py --check
 
 wheel: bootstrap
 	./scripts/wheel-tools .build/wheel-tools
