@@ -55,7 +55,13 @@ def synthetic_block():
     print("| target (C = 1,000) | payload bytes/record | student KL(teacher ‖ student), nats | student ECE | "
           "top-1 agreement with the teacher | gradient cosine to dense, per record (untrained) | batch gradient cosine (untrained / trained) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, r in c1["targets"].items():
+    order = ["dense"]
+    for n in c1["targets"]:
+        if n.startswith("topk:"):
+            order.append(n)
+            order += [m for m, r in c1["targets"].items() if r.get("matches_bytes_of") == n]
+    for name in order:
+        r = c1["targets"][name]
         b = r.get("payload_bytes_per_record")
         gi, gt = r.get("grad_cosine_init"), r.get("grad_cosine_trained")
         print(f"| {name} | {'–' if b is None else f'{b:.2f}'} | {ms(r['kl'])} | {ms(r['ece'])} | "
@@ -73,6 +79,10 @@ def synthetic_block():
     dense = c1["targets"]["dense"]["kl"]["mean"]
     lines.append(f"the dense target gives {dense:.4f}: what remains of any stored target's KL above it is the cost of "
                  "keeping less than the whole distribution")
+    tried = ", ".join(x["targets"].split(":")[1] for x in c1["sampled_bytes"])
+    lines.append(f"each sampled row is the largest N of those tried ({tried}) whose payload fits the top-K's; the batch "
+                 "gradient cosine at the trained student is that of one batch, where a sampled target's error is noise "
+                 "that later batches and epochs average out and a top-K target's is a bias they repeat")
     print("\n" + "\n".join(f"- {x}." for x in lines))
 
     c2, s = d["c21841"], d["c21841_summary"]
@@ -81,16 +91,21 @@ def synthetic_block():
     print("| target (C = 21,841) | payload bytes/record | × the reference's 404 B | student KL, nats | student ECE | top-1 agreement |")
     print("|---|---:|---:|---:|---:|---:|")
     ref = s["reference_top100_bytes"]
-    for name, r in c2["targets"].items():
+    for name, r in sorted(c2["targets"].items(), key=lambda x: x[1].get("payload_bytes_per_record") or 0):
         b = r.get("payload_bytes_per_record")
         print(f"| {name} | {'–' if b is None else f'{b:.1f}'} | {'–' if b is None else f'{b / ref:.3f}'} | "
               f"{r['kl']['mean']:.4f} | {r['ece']['mean']:.4f} | {100 * r['top1_agreement']['mean']:.2f} % |")
     if s["sampled_matching_top100"]:
         ok = s["sampled_matching_ratio"] <= 0.3
-        print(f"\nThe smallest sampled setting whose student is at least as close to the teacher as top-100's (fp16) is "
+        tried = ", ".join(str(x) for x in sorted(int(n.split(":")[1]) for n in c2["targets"] if n.startswith("sample:")))
+        m, t = c2["targets"][s["sampled_matching_top100"]], c2["targets"]["topk:100"]
+        print(f"\nOf the sampled settings tried (N = {tried}), the smallest whose student is at least as close to the "
+              "teacher as top-100's (fp16) is "
               f"**{s['sampled_matching_top100']}** at {s['sampled_matching_bytes']:.1f} payload bytes/record: "
               f"{s['sampled_matching_ratio']:.3f}× the reference's 404 B (goal ≤ 0.3×: {'met' if ok else '**missed**'}); "
-              f"top-100 itself takes {s['topk100_fp16_bytes']:.1f} B in fp16 and {s['topk100_q8_bytes']:.1f} B in q8.")
+              f"top-100 itself takes {s['topk100_fp16_bytes']:.1f} B in fp16 and {s['topk100_q8_bytes']:.1f} B in q8. Its "
+              f"student's top-1 agreement with the teacher is {100 * m['top1_agreement']['mean']:.2f} % against top-100's "
+              f"{100 * t['top1_agreement']['mean']:.2f} %: matching the whole distribution is not matching the argmax.")
     else:
         print("\nNo sampled setting tried matched top-100's student KL (goal ≤ 0.3× the reference: **missed**).")
     print("\n![Student KL against stored bytes/record, C = 1,000](../results/sampled-synthetic.png)")
@@ -130,7 +145,7 @@ def synthetic_picture(path):
                 g.line([P - 4, Y(v), P, Y(v)], fill=(0, 0, 0))
                 g.text((4, Y(v) - 6), f"{v:g}", fill=(0, 0, 0))
     g.line([P, Y(dense), W - 20, Y(dense)], fill=(127, 127, 127))
-    g.text((W - 150, Y(dense) - 14), "dense target", fill=(127, 127, 127))
+    g.text((W - 120, Y(dense) + 4), "dense target", fill=(127, 127, 127))
     for pts, color, label, ly in ((topk, COLORS[1], "top-K (even remainder)", 40), (samp, COLORS[0], "sampled (counts / N)", 56)):
         for (b0, k0, _), (b1, k1, _) in zip(pts, pts[1:]):
             g.line([X(b0), Y(k0), X(b1), Y(k1)], fill=color, width=2)
