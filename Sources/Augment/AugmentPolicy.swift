@@ -130,6 +130,8 @@ public struct AugmentPolicy: Codable, Sendable, Equatable {
             policy = try JSONDecoder().decode(AugmentPolicy.self, from: Data(json))
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw AugmentError.badPolicy(source: source, detail: "missing field \((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))")
+        } catch let DecodingError.valueNotFound(_, ctx) {
+            throw AugmentError.badPolicy(source: source, detail: "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")) is null; give a value")
         } catch let DecodingError.typeMismatch(_, ctx) {
             throw AugmentError.badPolicy(source: source, detail: "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
         } catch let DecodingError.dataCorrupted(ctx) {

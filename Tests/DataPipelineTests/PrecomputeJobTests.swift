@@ -91,4 +91,17 @@ import Store
         #expect(report.klMean <= 1e-3)
         #expect(report.records == 2000)
     }
+
+    @Test func aBadPolicyIsNamedOnceWithWhatIsWrong() throws {
+        let inline = #"{"version": 1, "output_size": 4, "interpolation": "bilinear", "crop": null, "hflip": 0, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}"#
+        #expect { _ = try PrecomputeSetup.policy(nil, inline: inline) } throws: { error in
+            let text = "\(error)"
+            return text.contains("crop is null; give a value") && text.components(separatedBy: "inline policy").count == 2
+        }
+        let path = try tempPath("bad-policy.json")
+        try Data(#"{"version": 1, "output_size": "big"}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect { _ = try PrecomputeSetup.policy(path) } throws: { error in
+            "\(error)".components(separatedBy: path).count == 2 && "\(error)".contains("invalid augmentation policy")
+        }
+    }
 }

@@ -40,6 +40,13 @@ import Testing
         let loss = try #require(epochs.first?["train_loss"] as? Double)
         #expect(loss.isFinite && loss > 0)
 
+        // inspect --compare reads a sampled store against a top-K store of the same seeds and policy.
+        let top = d.appendingPathComponent("t.tdstore").path
+        #expect(try CLI.run(["precompute", "--data", Self.data, "--teacher", "synthetic:10", "--policy", StreamTrainCLITests.policy,
+                             "--epochs", "1", "--topk", "6", "--chunk-records", "50", "--out", top]).status == 0)
+        let cmp = try CLI.run(["inspect", store, top, "--compare", "--data", Self.data])
+        #expect(cmp.status == 0 && cmp.stdout.contains("120 records in both"), "\(cmp.stdout)\(cmp.stderr)")
+
         // A resume that asks for top-K is refused, naming both kinds.
         let r = try CLI.run(["precompute", "--data", Self.data, "--teacher", "synthetic:10", "--policy", StreamTrainCLITests.policy,
                              "--epochs", "1", "--topk", "6", "--chunk-records", "50", "--out", store])

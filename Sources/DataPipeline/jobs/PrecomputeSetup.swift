@@ -87,7 +87,7 @@ struct PrecomputeSetup {
         if let inline {
             guard path == nil else { throw .invalid(field: "policy", value: path!, why: "give a policy file or inline JSON, not both") }
             do { return try AugmentPolicy.parse(Array(inline.utf8), source: "inline policy") } catch {
-                throw .invalid(field: "policy", value: "inline policy", why: error.description)
+                throw .invalid(field: "policy", value: "inline policy", why: Self.reason(error))
             }
         }
         guard let path else { return nil }
@@ -95,8 +95,14 @@ struct PrecomputeSetup {
             throw .invalid(field: "policy", value: path, why: "cannot read the file")
         }
         do { return try AugmentPolicy.parse([UInt8](bytes), source: path) } catch {
-            throw .invalid(field: "policy", value: path, why: error.description)
+            throw .invalid(field: "policy", value: path, why: Self.reason(error))
         }
+    }
+
+    /// What is wrong with a policy, without the source that the error naming the field already shows.
+    static func reason(_ error: AugmentError) -> String {
+        if case .badPolicy(_, let detail) = error { return "invalid augmentation policy: \(detail)" }
+        return error.description
     }
 
     /// The channels of the first decodable sample among the first 64 (TorchScript teachers take those).
