@@ -26,6 +26,10 @@ public struct EvaluateOptions: Sendable, Equatable {
     /// A class map file (``ClassMap``) taking the model's classes onto the evaluated data's (its softmax
     /// summed per data class, renormalised over the classes kept), and the teacher store's targets with them.
     public var classMap: String?
+    /// Another model (its weights and architecture) whose top-1 class the model's is compared with on every
+    /// sample, each through its own evaluation transform: a student's agreement with its teacher.
+    public var agreementModel: String?
+    public var agreementArch: String?
 
     /// Creates options.
     public init(model: String, arch: String? = nil, data: String, imageSize: Int? = nil, inChannels: Int? = nil,
@@ -59,11 +63,16 @@ public struct EvaluateResult: Sendable, Equatable, Codable {
     public var teacherStudentCorrelation: Double?
     /// NLL, ECE (15 bins) and the reliability bins of the model's softmax on the dataset's labels.
     public var calibration: Calibration?
+    /// With ``EvaluateOptions/agreementModel``: the share of samples on which both models' top-1 class is
+    /// the same (ties: the lower class), and the other model's own top-1 accuracy.
+    public var top1Agreement: Double?
+    public var otherTop1: Double?
 
     enum CodingKeys: String, CodingKey {
         case top1, top5, samples, parameters, seconds, relations = "class_relations"
         case teacherStudentCorrelation = "teacher_student_correlation"
         case calibration
+        case top1Agreement = "top1_agreement", otherTop1 = "agreement_model_top1"
     }
 }
 
@@ -116,9 +125,59 @@ public enum EvaluateJob {
             }
             shared = mine.matrixCorrelation(with: teacher)
         }
-        return EvaluateResult(top1: top1, top5: top5, samples: n, parameters: opened.model.parameterCount,
-                              seconds: seconds, relations: mine, teacherStudentCorrelation: shared,
-                              calibration: calibration?.result())
+        var result = EvaluateResult(top1: top1, top5: top5, samples: n, parameters: opened.model.parameterCount,
+                                    seconds: seconds, relations: mine, teacherStudentCorrelation: shared,
+                                    calibration: calibration?.result())
+        if let other = options.agreementModel {
+            let second = try EvaluationModel(path: other, arch: options.agreementArch, fused: options.fused)
+            let a = try predictions(model: opened.model, source: source, transform: opened.transform, limit: options.limit,
+                                    batch: options.batch, map: map)
+            let b = try predictions(model: second.model, source: source, transform: second.transform, limit: options.limit,
+                                    batch: options.batch, map: nil)
+            guard a.count == b.count, !a.isEmpty else {
+                throw .invalid(field: "agreementModel", value: other, why: "it predicted \(b.count) samples, the model \(a.count)")
+            }
+            result.top1Agreement = Double(zip(a, b).filter { $0.0 == $0.1 }.count) / Double(a.count)
+            let labels = (0..<b.count).map { source.sample($0).label }
+            result.otherTop1 = Double(zip(b, labels).filter { $0.0 == $0.1 }.count) / Double(b.count)
+        }
+        return result
+    }
+
+    /// Each sample's top-1 class under `model` (ties: the lower class), for the first `limit` samples.
+    static func predictions(model: Model, source: any ImageSource, transform: EvalTransform, limit: Int?, batch: Int,
+                            map: ClassMap?) throws(PipelineError) -> [Int] {
+        let channels = transform.channels, side = transform.size
+        let n = min(source.count, limit ?? source.count)
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        do {
+            try model.setTraining(false)
+            defer { try? model.setTraining(true) }
+            var start = 0
+            while start < n {
+                let end = min(n, start + batch)
+                var input: [Float] = []
+                input.reserveCapacity((end - start) * channels * side * side)
+                for i in start..<end { input += transform.tensor(try source.image(i)) }
+                var logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
+                if let map { logits = Self.mapped(logits, rows: end - start, map: map) }
+                let c = logits.count / (end - start)
+                for r in 0..<(end - start) {
+                    var best = 0
+                    for j in 1..<c where logits[r * c + j] > logits[r * c + best] { best = j }
+                    out.append(best)
+                }
+                start = end
+            }
+        } catch let e as ModelError {
+            throw .failed("evaluation: \(e.description)")
+        } catch let e as ImageError {
+            throw .failed("evaluation: \(e.description)")
+        } catch {
+            throw .failed("evaluation: \(error)")
+        }
+        return out
     }
 
     /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`,

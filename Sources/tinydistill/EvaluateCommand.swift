@@ -22,6 +22,11 @@ struct EvaluateCommand: ParsableCommand {
             calibration error over 15 equal-width confidence bins) and bins (each bin's lower, upper, \
             count, mean confidence and accuracy: a reliability diagram's data).
 
+            --agreement-with MODEL also runs another model (a teacher; --agreement-arch when its checkpoint \
+            does not record one) through its own evaluation transform, and reports the share of samples on \
+            which the two agree on the top-1 class (--json: top1_agreement) and that model's own top-1 \
+            (agreement_model_top1).
+
             --class-correlation PNG also computes the Pearson correlation between classes of the model's \
             predicted probabilities on the dataset (as inspect --class-correlation does for a store) and \
             writes its heatmap; with --teacher-store, it prints how strongly the off-diagonal entries of the \
@@ -58,6 +63,10 @@ struct EvaluateCommand: ParsableCommand {
     var classCorrelation: String?
     @Option(help: "A teacher's store whose class correlation the model's is compared with (needs --class-correlation).")
     var teacherStore: String?
+    @Option(help: "Another model (a teacher) whose top-1 class is compared with the model's on every sample.")
+    var agreementWith: String?
+    @Option(help: "The architecture of --agreement-with (default: recorded in its checkpoint).")
+    var agreementArch: String?
     @OptionGroup var classMap: ClassMapOptions
     @OptionGroup var threads: ThreadOptions<Self>
     @OptionGroup var output: OutputOptions
@@ -70,6 +79,9 @@ struct EvaluateCommand: ParsableCommand {
         options.classRelations = classCorrelation != nil
         options.teacherStore = teacherStore.map { [$0] }
         options.classMap = classMap.classMap
+        if agreementArch != nil && agreementWith == nil { throw ValidationError("--agreement-arch needs --agreement-with") }
+        options.agreementModel = agreementWith
+        options.agreementArch = agreementArch
         let result = try EvaluateJob.run(options)
         if let path = classCorrelation, let relations = result.relations {
             do {
@@ -83,6 +95,9 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             print(String(format: "%@ on %@: top-1 %.2f %%, top-5 %.2f %% (%d samples, %.1f s)", model, data,
                          result.top1 * 100, result.top5 * 100, result.samples, result.seconds))
+            if let a = result.top1Agreement, let t = result.otherTop1 {
+                print(String(format: "top-1 agreement with %@: %.2f %% (its own top-1 %.2f %%)", agreementWith ?? "", a * 100, t * 100))
+            }
             if let c = result.calibration {
                 print(String(format: "calibration: NLL %.4f nats, ECE %.4f (15 confidence bins)", c.nll, c.ece))
             }

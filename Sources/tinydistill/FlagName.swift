@@ -8,6 +8,7 @@ enum FlagName {
         "fusedTeacher": "--unfused",
         "onlineTeacherArch": "--online-teacher-arch",
         "storePaths": "--store",
+        "agreementModel": "--agreement-with",
         "input": "input",
         "SRC": "SRC",
         "max_side": "--max-side",

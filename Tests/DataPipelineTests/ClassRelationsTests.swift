@@ -96,6 +96,16 @@ import Testing
         #expect(try EvaluateJob.run(EvaluateOptions(model: try TrainJobTests.setup.teacher, data: TrainJobTests.data, limit: 8)).relations == nil)
     }
 
+    @Test func evaluateMeasuresTheTopOneAgreementWithAnotherModel() throws {
+        var o = EvaluateOptions(model: try TrainJobTests.setup.teacher, data: TrainJobTests.data, limit: 40)
+        o.agreementModel = try TrainJobTests.setup.teacher
+        let same = try EvaluateJob.run(o)
+        #expect(same.top1Agreement == 1 && same.otherTop1 == same.top1)
+        #expect(try EvaluateJob.run(EvaluateOptions(model: try TrainJobTests.setup.teacher, data: TrainJobTests.data, limit: 8)).top1Agreement == nil)
+        o.agreementModel = "/no/such/model.safetensors"
+        #expect(throws: PipelineError.self) { _ = try EvaluateJob.run(o) }
+    }
+
     @Test func aStoreWithTooManyClassesIsRefusedNamingTheSetting() throws {
         let path = try store(c: 5000, k: 1, labels: [0], records: [([3], [0.9])])
         #expect { _ = try ClassRelations.make(paths: [path]) } throws: {
