@@ -6,7 +6,8 @@ docs/results.md, so that no number there is typed by hand:
   the synthetic C = 1,000 and C = 21,841 teachers, and its picture results/sampled-synthetic.png;
 - `sampled-grid`: the Fashion-MNIST grid, results/runs/grid-*.json and kablation-k{1,2,10}.json with their
   NAME.evaluate.json (scripts/full-schedule sample grid), and the reliability diagram
-  results/sampled-reliability.png.
+  results/sampled-reliability.png;
+- `teacher-choice`: the same student from three teachers' stores (scripts/teacher-choice).
 
     scripts/render-sampled.py            # print the blocks
     scripts/render-sampled.py --write    # rewrite the blocks in docs/results.md and the pictures
@@ -236,6 +237,38 @@ def grid_block():
     print("\n![Reliability diagram of the grid's students, seed 1](../results/sampled-reliability.png)")
 
 
+# ---- the choice of teacher ---------------------------------------------------------------------------
+
+TEACHERS = [("demo ResNet-18, width 16", "teacher-demo", "choice-store-demo", "choice-student-demo"),
+            ("teacher-w56 (ResNet-18, width 56)", "teacher-w56", "precompute-k10", "choice-student-w56"),
+            ("EfficientFormer", "teacher-efficientformer", "choice-store-efficientformer", "choice-student-efficientformer")]
+
+
+def teacher_block():
+    rows = []
+    for label, teacher, store, student in TEACHERS:
+        te, st = load(f"results/runs/{teacher}.evaluate.json"), load(f"results/runs/{store}.json")
+        se = load(f"results/runs/{student}.evaluate.json")
+        rows.append((label, te, st, se))
+    if not any(se for *_, se in rows):
+        print("Not filed yet: run `scripts/teacher-choice` (each teacher's K = 10 store made the same way, the student "
+              "from each on the 5-epoch ablation schedule).")
+        return
+    print("The TinyViT student from each teacher's K = 10 store (the same policy, seed and batch; `scripts/teacher-choice`), "
+          "on the 5-epoch ablation schedule. Teacher images/s and wall time are the precompute's (`results/runs/STORE.json`); "
+          "agreement and class correlation from `evaluate --agreement-with TEACHER --class-correlation --teacher-store`.\n")
+    print("| teacher | parameters | teacher test top-1 | precompute teacher images/s | store wall time | student test top-1 | "
+          "student–teacher top-1 agreement | class-correlation r |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, te, st, se in rows:
+        f = lambda v, spec="{:.2f}", scale=1: "–" if v is None else spec.format(scale * v)
+        summ = (st or {}).get("summary", {})
+        print(f"| {label} | {f(te and te.get('parameters'), '{:,}')} | {f(te and te.get('top1'), '{:.2f} %', 100)} | "
+              f"{f(summ.get('teacherImagesPerSecond'), '{:.0f}')} | {f(summ.get('seconds'), '{:.0f} s')} | "
+              f"{f(se and se.get('top1'), '{:.2f} %', 100)} | {f(se and se.get('top1_agreement'), '{:.2f} %', 100)} | "
+              f"{f(se and se.get('teacher_student_correlation'), '{:.3f}')} |")
+
+
 def reliability_picture(path):
     rows = [(label, grid_runs(first)) for label, _, first in GRID]
     rows = [(label, runs[0][2]) for label, runs in rows if runs]
@@ -270,7 +303,7 @@ def reliability_picture(path):
 check = "--check" in sys.argv
 write = "--write" in sys.argv or check
 blocks = {}
-for name, fn in (("sampled-synthetic", synthetic_block), ("sampled-grid", grid_block)):
+for name, fn in (("sampled-synthetic", synthetic_block), ("sampled-grid", grid_block), ("teacher-choice", teacher_block)):
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         fn()
