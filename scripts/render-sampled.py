@@ -266,7 +266,7 @@ def teacher_block():
         summ = (st or {}).get("summary", {})
         print(f"| {label} | {f(te and te.get('parameters'), '{:,}')} | {f(te and te.get('top1'), '{:.2f} %', 100)} | "
               f"{f(summ.get('teacherImagesPerSecond'), '{:.0f}')} | "
-              f"{f(summ and 300_000 / summ['recordsPerSecond'], '{:.0f} s')} | "
+              f"{f(300_000 / summ['recordsPerSecond'] if summ else None, '{:.0f} s')} | "
               f"{f(se and se.get('top1'), '{:.2f} %', 100)} | {f(se and se.get('top1_agreement'), '{:.2f} %', 100)} | "
               f"{f(se and se.get('teacher_student_correlation'), '{:.3f}')} |")
 
