@@ -109,14 +109,15 @@ public enum EvaluateJob {
             relations = ClassRelations.Accumulator(classes: c)
         }
         var calibration: Calibration.Accumulator? = Calibration.Accumulator()
+        var mine: [Int]? = options.agreementModel == nil ? nil : []
         let (top1, top5, n) = try accuracy(model: opened.model, source: source, transform: opened.transform,
                                            limit: options.limit, batch: options.batch, relations: &relations,
-                                           calibration: &calibration, map: map)
+                                           calibration: &calibration, predictions: &mine, map: map)
         let seconds = Date().timeIntervalSince(start)
         let names = (0..<c).map { $0 < source.classNames.count ? source.classNames[$0] : "class \($0)" }
-        let mine = relations?.result(classNames: names, pairs: 10)
+        let myRelations = relations?.result(classNames: names, pairs: 10)
         var shared: Double?
-        if let mine, let store = options.teacherStore {
+        if let mine = myRelations, let store = options.teacherStore {
             let teacher = try ClassRelations.make(paths: store, classNames: source.classNames.isEmpty ? nil : names,
                                                   classMap: options.classMap)
             guard teacher.numClasses == mine.numClasses else {
@@ -126,12 +127,11 @@ public enum EvaluateJob {
             shared = mine.matrixCorrelation(with: teacher)
         }
         var result = EvaluateResult(top1: top1, top5: top5, samples: n, parameters: opened.model.parameterCount,
-                                    seconds: seconds, relations: mine, teacherStudentCorrelation: shared,
+                                    seconds: seconds, relations: myRelations, teacherStudentCorrelation: shared,
                                     calibration: calibration?.result())
         if let other = options.agreementModel {
             let second = try EvaluationModel(path: other, arch: options.agreementArch, fused: options.fused)
-            let a = try predictions(model: opened.model, source: source, transform: opened.transform, limit: options.limit,
-                                    batch: options.batch, map: map)
+            let a = mine ?? []
             let b = try predictions(model: second.model, source: source, transform: second.transform, limit: options.limit,
                                     batch: options.batch, map: nil)
             guard a.count == b.count, !a.isEmpty else {
@@ -147,37 +147,12 @@ public enum EvaluateJob {
     /// Each sample's top-1 class under `model` (ties: the lower class), for the first `limit` samples.
     static func predictions(model: Model, source: any ImageSource, transform: EvalTransform, limit: Int?, batch: Int,
                             map: ClassMap?) throws(PipelineError) -> [Int] {
-        let channels = transform.channels, side = transform.size
-        let n = min(source.count, limit ?? source.count)
-        var out: [Int] = []
-        out.reserveCapacity(n)
-        do {
-            try model.setTraining(false)
-            defer { try? model.setTraining(true) }
-            var start = 0
-            while start < n {
-                let end = min(n, start + batch)
-                var input: [Float] = []
-                input.reserveCapacity((end - start) * channels * side * side)
-                for i in start..<end { input += transform.tensor(try source.image(i)) }
-                var logits = try model.forward(input, n: end - start, c: channels, h: side, w: side)
-                if let map { logits = Self.mapped(logits, rows: end - start, map: map) }
-                let c = logits.count / (end - start)
-                for r in 0..<(end - start) {
-                    var best = 0
-                    for j in 1..<c where logits[r * c + j] > logits[r * c + best] { best = j }
-                    out.append(best)
-                }
-                start = end
-            }
-        } catch let e as ModelError {
-            throw .failed("evaluation: \(e.description)")
-        } catch let e as ImageError {
-            throw .failed("evaluation: \(e.description)")
-        } catch {
-            throw .failed("evaluation: \(error)")
-        }
-        return out
+        var none: ClassRelations.Accumulator?
+        var noCalibration: Calibration.Accumulator?
+        var out: [Int]? = []
+        _ = try accuracy(model: model, source: source, transform: transform, limit: limit, batch: batch, relations: &none,
+                         calibration: &noCalibration, predictions: &out, map: map)
+        return out ?? []
     }
 
     /// Top-1 and top-5 accuracy of `model` on `source` (the first `limit` samples) through `transform`,
@@ -186,15 +161,16 @@ public enum EvaluateJob {
                                 limit: Int?, batch: Int = 256) throws(PipelineError) -> (Double, Double, Int) {
         var none: ClassRelations.Accumulator?
         var noCalibration: Calibration.Accumulator?
+        var noPredictions: [Int]?
         return try accuracy(model: model, source: source, transform: transform, limit: limit, batch: batch, relations: &none,
-                            calibration: &noCalibration)
+                            calibration: &noCalibration, predictions: &noPredictions)
     }
 
     /// ``accuracy(model:source:transform:limit:batch:)``, also adding each sample's softmax to `relations`
     /// and its logits to `calibration`.
     static func accuracy(model: Model, source: any ImageSource, transform: EvalTransform, limit: Int?, batch: Int,
                          relations: inout ClassRelations.Accumulator?, calibration: inout Calibration.Accumulator?,
-                         map: ClassMap? = nil) throws(PipelineError) -> (Double, Double, Int) {
+                         predictions: inout [Int]?, map: ClassMap? = nil) throws(PipelineError) -> (Double, Double, Int) {
         let channels = transform.channels
         let side = transform.size
         let n = min(source.count, limit ?? source.count)
@@ -219,6 +195,11 @@ public enum EvaluateJob {
                     if better < 5 { top5 += 1 }
                     if relations?.c == row.count, label >= 0, label < c { relations!.add(dense: Prediction.softmax(Array(row)), label: label) }
                     calibration?.add(logits: row, label: label)
+                    if predictions != nil {
+                        var best = row.startIndex
+                        for j in row.indices where row[j] > row[best] { best = j }
+                        predictions!.append(best - row.startIndex)
+                    }
                 }
                 start = end
             }
